@@ -7,6 +7,9 @@
 #include "plan/plan.h"
 #include "util/banned.h"
 
+bool plan_debug_no_prune;
+size_t plan_integer_x_max = PLAN_INTEGER_X_MAX;
+
 /* A cascade's p99 includes a later stage when more than this fraction reaches it. */
 #define P99_TAIL 0.01
 
@@ -437,11 +440,11 @@ plan_model_build(struct plan_model *m, struct plan_topology *t, struct plan_inpu
 	dead = calloc(m->n_options + 1, sizeof *dead);
 	if (dead == NULL)
 		return ladder_errf(err, LADDER_ENOMEM, "planner: out of memory");
-	for (size_t c = 0; c < m->n_classes; c++)
+	for (size_t c = 0; c < m->n_classes && !plan_debug_no_prune; c++)
 		prune_class(m, &m->classes[c], dead);
 	compact(m, dead);
 	free(dead);
-	m->x_integer = m->n_options <= PLAN_INTEGER_X_MAX;
+	m->x_integer = m->n_options <= plan_integer_x_max;
 	/* A rejection explains the choice only when it was cheaper than every kept option. */
 	for (size_t c = 0; c < m->n_classes; c++) {
 		struct plan_class *cl = &m->classes[c];

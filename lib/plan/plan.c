@@ -18,6 +18,7 @@ struct ladder_plan {
 	struct plan_model model;
 	struct plan_solution sol;
 	bool have_sol, feasible, explained, finished;
+	bool optimal;			/* the rounded plan is within the requested gap of the bound */
 	double bound, gap, solve_ms, mip_objective;
 	char *source;			/* where the final plan came from: "mip", "greedy", ... */
 	bool base_done[BASE_COUNT], base_feasible[BASE_COUNT];
@@ -231,6 +232,7 @@ solve_all(struct ladder_plan *p, const struct ladder_plan_options *opt,
 	if (p->bound > p->sol.cost)
 		p->bound = p->sol.cost;
 	p->gap = p->sol.cost > 0 ? (p->sol.cost - p->bound) / p->sol.cost : 0;
+	p->optimal = p->finished && p->gap <= gap + 1e-9;
 	if (opt->explain) {
 		ladder_progress_report(progress, "explaining", BASE_COUNT, BASE_COUNT + 1);
 		if ((rc = plan_explain_compute(m, &p->sol, &p->ex, err)) != 0)
@@ -585,8 +587,7 @@ make_json(struct ladder_plan *p, const struct ladder_plan_options *opt)
 	json_object_set_new(inputs, "thresholds", file_ref_json(&p->in.thresholds));
 	json_object_set_new(root, "inputs", inputs);
 	json_object_set_new(root, "status", json_string(!p->feasible ? "infeasible" :
-	    p->finished && p->gap <= (opt->gap > 0 ? opt->gap : 0.005) + 1e-9 ? "optimal" :
-	    "feasible"));
+	    p->optimal ? "optimal" : "feasible"));
 	obj = json_object();
 	json_object_set_new(obj, "cost_per_hour", p->feasible ? json_real(tidy(p->sol.cost)) :
 	    json_null());
@@ -718,7 +719,7 @@ make_summary(struct ladder_plan *p)
 		double *nl = calloc(t->n_nodes + 1, sizeof *nl);
 
 		ladder_buf_addf(&b, "plan: %s, $%.4f/h (bound $%.4f/h, gap %.2f%%), solved in %.0f ms\n",
-		    p->finished && p->gap <= 0.005 + 1e-9 ? "optimal" : "feasible", p->sol.cost,
+		    p->optimal ? "optimal" : "feasible", p->sol.cost,
 		    p->bound, 100 * p->gap, p->solve_ms);
 		ladder_buf_addf(&b, "model: %zu classes, %zu options (%zu dominated dropped of %zu)\n",
 		    m->n_classes, m->n_options, m->n_pruned, m->n_enumerated);

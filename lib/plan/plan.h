@@ -235,6 +235,11 @@ struct plan_model {
 /* Up to this many options the MIP keeps x integer (exact); above, x is continuous and rounded. */
 #define PLAN_INTEGER_X_MAX 4000
 
+/* Tests only: keep dominated options (to check pruning against brute force). */
+extern bool plan_debug_no_prune;
+/* Largest model (options) solved with integer x; tests lower it to exercise rounding. */
+extern size_t plan_integer_x_max;
+
 int plan_model_build(struct plan_model *m, struct plan_topology *t, struct plan_inputs *in,
     struct ladder_err *err);
 void plan_model_release(struct plan_model *m);

@@ -942,10 +942,18 @@ plan_mip_solve(const struct plan_model *m, const bool *allowed,
 		size_t nn = m->topo->n_nodes;
 
 		r->objective = glp_mip_obj_val(lp.p);
-		r->status = (ret == 0 && st == GLP_OPT) ? 0 : 1;
-		r->bound = r->status == 0 && gap <= 0 ? r->objective : fmin(cb.bound, r->objective);
-		if (ret == 0 && st == GLP_OPT && cb.bound < r->objective * (1 - gap) - 1e-9)
-			r->bound = fmax(cb.bound, r->objective * (1 - gap));
+		/*
+		 * 0: the tree was searched out (bound = objective) or the gap was
+		 * reached (GLPK guarantees obj - bound <= gap * |obj|); 1: time limit.
+		 */
+		r->status = ret == 0 || ret == GLP_EMIPGAP ? 0 : 1;
+		if (ret == 0 && st == GLP_OPT)
+			r->bound = r->objective;
+		else if (ret == GLP_EMIPGAP)
+			r->bound = fmin(r->objective, fmax(cb.bound, r->objective - gap *
+			    fabs(r->objective)));
+		else
+			r->bound = fmin(cb.bound, r->objective);
 		r->x = calloc(m->n_options + 1, sizeof *r->x);
 		r->inst = calloc(nn + 1, sizeof *r->inst);
 		if (r->x == NULL || r->inst == NULL) {

@@ -316,17 +316,55 @@ check_cycles(struct plan_topology *t, const struct plan_reader *rd)
 		}
 	}
 	if (seen < n) {
-		for (size_t l = 0; l < t->n_links; l++) {
-			if (indeg[t->links[l].from] > 0 && indeg[t->links[l].to] > 0) {
-				char p[48];
+		/* Walk forward inside the unresolved nodes until one repeats: that is a cycle. */
+		int *visit = calloc(n + 1, sizeof *visit), v = -1, step = 0;
+		char cyc[384];
+		size_t len = 0;
 
-				snprintf(p, sizeof p, "links[%zu]", l);
-				rc = plan_fail(rd, p, "links form a cycle through '%s' and '%s'",
-				    t->nodes[t->links[l].from].id, t->nodes[t->links[l].to].id);
-				goto out;
+		if (visit == NULL) {
+			rc = ladder_errf(rd->err, LADDER_ENOMEM, "out of memory");
+			goto out;
+		}
+		for (size_t i = 0; i < n && v < 0; i++) {
+			if (indeg[i] > 0)
+				v = (int)i;
+		}
+		while (visit[v] == 0) {
+			visit[v] = ++step;
+			for (size_t a = t->adj_off[v]; a < t->adj_off[v + 1]; a++) {
+				if (indeg[t->links[t->adj[a]].to] > 0) {
+					v = t->links[t->adj[a]].to;
+					break;
+				}
 			}
 		}
-		rc = plan_fail(rd, "links", "links form a cycle");
+		/* v starts the cycle; print it and name the link that closes it. */
+		int start = v, closing = -1;
+
+		cyc[0] = '\0';
+		do {
+			len += (size_t)snprintf(cyc + len, len < sizeof cyc ? sizeof cyc - len : 0,
+			    "%s -> ", t->nodes[v].id);
+			for (size_t a = t->adj_off[v]; a < t->adj_off[v + 1]; a++) {
+				int w = t->links[t->adj[a]].to;
+
+				if (indeg[w] > 0 && visit[w] != 0) {
+					if (w == start || closing < 0)
+						closing = t->adj[a];
+					v = w;
+					break;
+				}
+			}
+		} while (v != start && len < sizeof cyc);
+		if (len < sizeof cyc)
+			snprintf(cyc + len, sizeof cyc - len, "%s", t->nodes[start].id);
+		free(visit);
+		{
+			char p[48];
+
+			snprintf(p, sizeof p, "links[%d]", closing);
+			rc = plan_fail(rd, p, "links form a cycle (%s)", cyc);
+		}
 	}
 out:
 	free(indeg);

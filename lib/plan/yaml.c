@@ -207,6 +207,11 @@ plan_fail(const struct plan_reader *r, const char *path, const char *fmt, ...)
 	va_end(ap);
 	if (path == NULL || path[0] == '\0')
 		return ladder_errf(r->err, LADDER_EINVAL, "cannot read '%s': %s", r->file, msg);
+	/* "field: cause" joins the path as "path.field: cause". */
+	size_t id = strspn(msg, "abcdefghijklmnopqrstuvwxyz_0123456789");
+
+	if (id > 0 && msg[id] == ':' && msg[id + 1] == ' ')
+		return ladder_errf(r->err, LADDER_EINVAL, "cannot read '%s': %s.%s", r->file, path, msg);
 	return ladder_errf(r->err, LADDER_EINVAL, "cannot read '%s': %s: %s", r->file, path, msg);
 }
 
