@@ -168,7 +168,6 @@ t_run(struct t_op *t)
 	const struct op_def *d = op_find("", t->op);
 	struct ladder_node node = { .name = "n", .op_type = (char *)t->op, .domain = "" };
 	struct exec_value *outs[T_MAX_IO];
-	struct exec_value *ins[T_MAX_IO] = { 0 };
 	char *in_names[T_MAX_IO];
 	struct op_ctx c = { 0 };
 	void *scratch = NULL;
@@ -176,6 +175,9 @@ t_run(struct t_op *t)
 
 	if (d == NULL)
 		return ladder_errf(&t->err, LADDER_EUNSUPPORTED, "no op %s", t->op);
+	size_t n_in = t->n_in > (size_t)d->n_in_max ? t->n_in : (size_t)d->n_in_max;
+	struct exec_value **ins = calloc(n_in + 1, sizeof *ins);
+
 	for (size_t i = 0; i < t->n_in; i++) {
 		ins[i] = t->in[i];
 		in_names[i] = t->in[i] ? names[i] : "";
@@ -192,16 +194,17 @@ t_run(struct t_op *t)
 	}
 	c.node = &node;
 	c.opset = t->opset;
-	c.n_in = t->n_in > (size_t)d->n_in_max ? t->n_in : (size_t)d->n_in_max;
+	c.n_in = n_in;
 	c.n_out = t->n_out;
 	c.in = ins;
 	c.out = outs;
 	c.arena = t->arena;
 	c.threads = 1;
-	if (d->check && (rc = d->check(&c, &t->err)) != 0)
+	if ((d->check && (rc = d->check(&c, &t->err)) != 0) ||
+	    (rc = d->infer(&c, &t->err)) != 0) {
+		free(ins);
 		return rc;
-	if ((rc = d->infer(&c, &t->err)) != 0)
-		return rc;
+	}
 	for (size_t i = 0; i < t->n_out; i++) {
 		struct exec_value *o = &t->out[i];
 
@@ -212,6 +215,7 @@ t_run(struct t_op *t)
 		c.scratch = scratch = calloc(1, c.scratch_bytes);
 	rc = d->run(&c, &t->err);
 	free(scratch);
+	free(ins);
 	return rc;
 }
 
