@@ -323,4 +323,102 @@ TEST(trilu_depth_space_reverse)
 	t_free(t);
 }
 
+TEST(gather_family)
+{
+	struct t_op *t = t_new("Gather", 13, 1);
+
+	T_IN_F(t, 2, DIMS(3, 2), 1, 2, 3, 4, 5, 6);
+	T_IN_I64(t, 2, DIMS(2, 2), 0, 1, -1, 1);
+	CHECK_OK(t_run(t), &t->err);
+	CHECK_DIMS(&t->out[0], 3, 2, 2, 2);
+	CHECK_VALUES(&t->out[0], 0, 1, 2, 3, 4, 5, 6, 3, 4);
+	t_free(t);
+
+	t = t_new("Gather", 13, 1);
+	T_IN_F(t, 1, DIMS(3), 1, 2, 3);
+	T_IN_I64(t, 1, DIMS(1), 3);
+	CHECK_EQ_INT(t_run(t), LADDER_EINVAL);
+	CHECK(strstr(t->err.msg, "index 3 is out of range") != NULL);
+	t_free(t);
+
+	t = t_new("GatherElements", 13, 1);
+	T_IN_F(t, 2, DIMS(2, 2), 1, 2, 3, 4);
+	T_IN_I64(t, 2, DIMS(2, 2), 0, 0, 1, 0);
+	t_int(t, "axis", 1);
+	CHECK_OK(t_run(t), &t->err);
+	CHECK_VALUES(&t->out[0], 0, 1, 1, 4, 3);
+	t_free(t);
+
+	t = t_new("GatherND", 13, 1);
+	T_IN_F(t, 3, DIMS(2, 2, 2), 0, 1, 2, 3, 4, 5, 6, 7);
+	T_IN_I64(t, 2, DIMS(2, 1), 1, 0);
+	t_int(t, "batch_dims", 1);
+	CHECK_OK(t_run(t), &t->err);
+	CHECK_DIMS(&t->out[0], 2, 2, 2);
+	CHECK_VALUES(&t->out[0], 0, 2, 3, 4, 5);
+	t_free(t);
+}
+
+TEST(scatter_family_and_onehot)
+{
+	struct t_op *t = t_new("ScatterElements", 16, 1);
+
+	T_IN_F(t, 2, DIMS(1, 5), 1, 2, 3, 4, 5);
+	T_IN_I64(t, 2, DIMS(1, 2), 1, 1);
+	T_IN_F(t, 2, DIMS(1, 2), 1.1f, 2.1f);
+	t_int(t, "axis", 1);
+	t_string(t, "reduction", "add");
+	CHECK_OK(t_run(t), &t->err);
+	CHECK_VALUES(&t->out[0], 1e-6, 1, 5.2, 3, 4, 5);
+	t_free(t);
+
+	t = t_new("ScatterND", 16, 1);
+	T_IN_F(t, 1, DIMS(4), 1, 2, 3, 4);
+	T_IN_I64(t, 2, DIMS(2, 1), 3, 0);
+	T_IN_F(t, 1, DIMS(2), 9, 10);
+	t_string(t, "reduction", "mul");
+	CHECK_OK(t_run(t), &t->err);
+	CHECK_VALUES(&t->out[0], 0, 10, 2, 3, 36);
+	t_free(t);
+
+	t = t_new("OneHot", 11, 1);
+	T_IN_I64(t, 1, DIMS(3), 0, -1, 5);
+	t_in(t, LADDER_DT_FLOAT, 0, NULL, (const float[]){ 3 });
+	T_IN_F(t, 1, DIMS(2), 0, 1);
+	CHECK_OK(t_run(t), &t->err);
+	CHECK_DIMS(&t->out[0], 2, 3, 3);
+	CHECK_VALUES(&t->out[0], 0, 1, 0, 0, 0, 0, 1, 0, 0, 0);
+	t_free(t);
+}
+
+TEST(data_dependent_shapes)
+{
+	struct t_op *t = t_new("NonZero", 13, 1);
+
+	t_in(t, LADDER_DT_BOOL, 2, (const int64_t[]){ 2, 2 }, (const uint8_t[]){ 1, 0, 1, 1 });
+	CHECK_OK(t_run(t), &t->err);
+	CHECK_DIMS(&t->out[0], 2, 2, 3);
+	CHECK_VALUES(&t->out[0], 0, 0, 1, 1, 0, 0, 1);
+	t_free(t);
+
+	t = t_new("Compress", 11, 1);
+	T_IN_F(t, 2, DIMS(3, 2), 1, 2, 3, 4, 5, 6);
+	t_in(t, LADDER_DT_BOOL, 1, (const int64_t[]){ 3 }, (const uint8_t[]){ 0, 1, 1 });
+	t_int(t, "axis", 0);
+	CHECK_OK(t_run(t), &t->err);
+	CHECK_DIMS(&t->out[0], 2, 2, 2);
+	CHECK_VALUES(&t->out[0], 0, 3, 4, 5, 6);
+	t_free(t);
+
+	t = t_new("Unique", 11, 4);
+	T_IN_F(t, 1, DIMS(6), 2, 1, 1, 3, 4, 3);
+	t_int(t, "sorted", 0);
+	CHECK_OK(t_run(t), &t->err);
+	CHECK_VALUES(&t->out[0], 0, 2, 1, 3, 4);
+	CHECK_VALUES(&t->out[1], 0, 0, 1, 3, 4);
+	CHECK_VALUES(&t->out[2], 0, 0, 1, 1, 2, 3, 2);
+	CHECK_VALUES(&t->out[3], 0, 1, 2, 2, 1);
+	t_free(t);
+}
+
 TEST_MAIN()
