@@ -61,7 +61,7 @@ ew_iter_init(struct ew_iter *it, const struct exec_value *out, const struct exec
 int
 ew_infer_broadcast(struct op_ctx *c, int first, int n, enum ladder_dtype dt, struct ladder_err *err)
 {
-	const struct exec_value *v[16];
+	const struct exec_value *v[16] = { 0 };
 	int64_t dims[LADDER_MAX_RANK];
 	int rank, m = 0;
 

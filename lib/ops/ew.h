@@ -125,24 +125,32 @@ bool ew_is_signed_int(enum ladder_dtype dt);
 				for (int64_t i_ = 0; i_ < n_; i_++) {                   \
 					CA x0 = LA(A_[i_]);                             \
 					CB x1 = LB(B_[i_]);                             \
+					(void)x0;                                       \
+					(void)x1;                                       \
 					py_[i_] = ST(EXPR);                             \
 				}                                                       \
 			} else if (sa_ == 1 && sb_ == 0) {                              \
 				CB x1 = LB(B_[0]);                                      \
 				for (int64_t i_ = 0; i_ < n_; i_++) {                   \
 					CA x0 = LA(A_[i_]);                             \
+					(void)x0;                                       \
+					(void)x1;                                       \
 					py_[i_] = ST(EXPR);                             \
 				}                                                       \
 			} else if (sa_ == 0 && sb_ == 1) {                              \
 				CA x0 = LA(A_[0]);                                      \
 				for (int64_t i_ = 0; i_ < n_; i_++) {                   \
 					CB x1 = LB(B_[i_]);                             \
+					(void)x0;                                       \
+					(void)x1;                                       \
 					py_[i_] = ST(EXPR);                             \
 				}                                                       \
 			} else {                                                        \
 				for (int64_t i_ = 0; i_ < n_; i_++) {                   \
 					CA x0 = LA(A_[i_ * sa_]);                       \
 					CB x1 = LB(B_[i_ * sb_]);                       \
+					(void)x0;                                       \
+					(void)x1;                                       \
 					py_[i_] = ST(EXPR);                             \
 				}                                                       \
 			}                                                               \
