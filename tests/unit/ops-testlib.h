@@ -132,7 +132,8 @@ t_ints(struct t_op *t, const char *name, size_t n, const int64_t *v)
 	struct ladder_attr *a = t_attr(t, name, LADDER_ATTR_INTS);
 
 	a->n = n;
-	a->ints = ladder_arena_memdup(t->arena, v, n * sizeof *v + 1);
+	a->ints = ladder_arena_alloc(t->arena, n * sizeof *v + 1);
+	memcpy(a->ints, v, n * sizeof *v);
 }
 
 static inline void
@@ -141,7 +142,8 @@ t_floats(struct t_op *t, const char *name, size_t n, const float *v)
 	struct ladder_attr *a = t_attr(t, name, LADDER_ATTR_FLOATS);
 
 	a->n = n;
-	a->floats = ladder_arena_memdup(t->arena, v, n * sizeof *v + 1);
+	a->floats = ladder_arena_alloc(t->arena, n * sizeof *v + 1);
+	memcpy(a->floats, v, n * sizeof *v);
 }
 
 static inline void
@@ -156,7 +158,8 @@ t_tensor(struct t_op *t, const char *name, enum ladder_dtype dt, int rank, const
 	for (int i = 0; i < rank; i++)
 		x->dims[i] = dims[i];
 	x->bytes = (size_t)ladder_tensor_numel(x) * ladder_dtype_size(dt);
-	x->data = ladder_arena_memdup(t->arena, data, x->bytes + 1);
+	x->data = ladder_arena_alloc(t->arena, x->bytes + 1);
+	memcpy(x->data, data, x->bytes);
 	a->t = x;
 }
 
