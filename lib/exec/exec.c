@@ -846,7 +846,8 @@ exec_plan(struct ladder_exec *ex, const struct exec_value *inputs, bool no_alloc
 						rc = 0;
 						continue;
 					}
-					*err = local;
+					if (err != NULL && err->code == 0)
+						*err = local;
 					goto out;
 				}
 				rc = 0;
@@ -870,9 +871,20 @@ exec_plan(struct ladder_exec *ex, const struct exec_value *inputs, bool no_alloc
 		if (en->def->macs != NULL)
 			en->macs = en->def->macs(&en->ctx);
 		if ((all_const && !is_random_op(en->node->op_type)) || shape_only_op(en)) {
-			rc = fold_node(ex, en, err);
-			if (rc != 0)
+			rc = fold_node(ex, en, &local);
+			if (rc != 0) {
+				if (ex->lenient) {
+					en->skipped = true;
+					for (size_t k = 0; k < en->ctx.n_out; k++)
+						if (en->out_ids[k] >= 0)
+							ex->slots[en->out_ids[k]].known = false;
+					rc = 0;
+					continue;
+				}
+				if (err != NULL && err->code == 0)
+					*err = local;
 				goto out;
+			}
 			continue;
 		}
 		for (size_t k = 0; k < en->ctx.n_out; k++) {

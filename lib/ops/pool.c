@@ -374,30 +374,14 @@ const struct op_def op_GlobalLpPool = {
 
 /* ---- MaxUnpool ---- */
 
+/* The output shape without output_shape: (in - 1) * stride + kernel - pads. */
 static int
-unpool_infer(struct op_ctx *c, struct ladder_err *err)
+unpool_default(const struct op_ctx *c, int64_t *dims, struct ladder_err *err)
 {
-	const struct exec_value *x = c->in[0], *ind = c->in[1], *os = c->in[2];
-	int64_t dims[LADDER_MAX_RANK], k[LADDER_MAX_RANK], s[LADDER_MAX_RANK], pads[2 * LADDER_MAX_RANK];
+	const struct exec_value *x = c->in[0];
+	int64_t k[LADDER_MAX_RANK], s[LADDER_MAX_RANK], pads[2 * LADDER_MAX_RANK];
 	int nsp = x->rank - 2;
 
-	if (nsp < 1)
-		return op_fail(c, err, LADDER_EINVAL, "input must be at least 3-d");
-	if (!op_same_shape(x, ind) || (ind->dtype != LADDER_DT_INT64 && ind->dtype != LADDER_DT_INT32))
-		return op_fail(c, err, LADDER_EINVAL, "indices must be integers shaped like the input");
-	if (os != NULL) {
-		if (os->data == NULL)
-			return op_fail(c, err, LADDER_EUNSUPPORTED, "output_shape must be constant");
-		if (os->rank != 1 || os->dims[0] != x->rank)
-			return op_fail(c, err, LADDER_EINVAL, "output_shape must have %d values", x->rank);
-		for (int i = 0; i < x->rank; i++) {
-			dims[i] = op_get_int(os, i);
-			if (dims[i] < 0)
-				return op_fail(c, err, LADDER_EINVAL, "negative output_shape");
-		}
-		op_set_shape(c->out[0], x->dtype, x->rank, dims);
-		return 0;
-	}
 	if (op_attr_ints(c, "kernel_shape", k, LADDER_MAX_RANK) != nsp)
 		return op_fail(c, err, LADDER_EINVAL, "kernel_shape must have %d values", nsp);
 	int ns = op_attr_ints(c, "strides", s, LADDER_MAX_RANK);
@@ -414,24 +398,65 @@ unpool_infer(struct op_ctx *c, struct ladder_err *err)
 		if (dims[2 + i] < 0)
 			return op_fail(c, err, LADDER_EINVAL, "negative output size");
 	}
+	return 0;
+}
+
+static int
+unpool_infer(struct op_ctx *c, struct ladder_err *err)
+{
+	const struct exec_value *x = c->in[0], *ind = c->in[1], *os = c->in[2];
+	int64_t dims[LADDER_MAX_RANK];
+	int nsp = x->rank - 2, rc;
+
+	if (nsp < 1)
+		return op_fail(c, err, LADDER_EINVAL, "input must be at least 3-d");
+	if (!op_same_shape(x, ind) || (ind->dtype != LADDER_DT_INT64 && ind->dtype != LADDER_DT_INT32))
+		return op_fail(c, err, LADDER_EINVAL, "indices must be integers shaped like the input");
+	if ((rc = unpool_default(c, dims, err)) != 0)
+		return rc;
+	if (os != NULL) {
+		if (os->data == NULL)
+			return op_fail(c, err, LADDER_EUNSUPPORTED, "output_shape must be constant");
+		if (os->rank != 1 || os->dims[0] != x->rank)
+			return op_fail(c, err, LADDER_EINVAL, "output_shape must have %d values", x->rank);
+		for (int i = 0; i < x->rank; i++) {
+			int64_t d = op_get_int(os, i);
+
+			if (d < dims[i] || (i < 2 && d != dims[i]))
+				return op_fail(c, err, LADDER_EINVAL, "output_shape smaller than the input needs");
+			dims[i] = d;
+		}
+	}
 	op_set_shape(c->out[0], x->dtype, x->rank, dims);
 	return 0;
 }
 
+/* Indices address the default-shaped output; an explicit output_shape only adds room. */
 static int
 unpool_run(struct op_ctx *c, struct ladder_err *err)
 {
 	const struct exec_value *x = c->in[0], *ind = c->in[1];
 	struct exec_value *y = c->out[0];
-	int64_t n = op_numel(x), total = op_numel(y);
+	int64_t n = op_numel(x), dflt[LADDER_MAX_RANK], total = 1;
+	int rc = unpool_default(c, dflt, err);
 
+	if (rc != 0)
+		return rc;
+	for (int i = 0; i < y->rank; i++)
+		total *= dflt[i];
 	memset(y->data, 0, y->bytes);
 	for (int64_t i = 0; i < n; i++) {
-		int64_t j = op_get_int(ind, i);
+		int64_t j = op_get_int(ind, i), rem, pos = 0, mul = 1;
 
 		if (j < 0 || j >= total)
 			return op_fail(c, err, LADDER_EINVAL, "index %lld out of range", (long long)j);
-		op_set_double(y, j, op_get_double(x, i));
+		rem = j;
+		for (int d = y->rank - 1; d >= 0; d--) {
+			pos += (rem % dflt[d]) * mul;
+			rem /= dflt[d];
+			mul *= y->dims[d];
+		}
+		op_set_double(y, pos, op_get_double(x, i));
 	}
 	return 0;
 }

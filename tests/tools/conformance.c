@@ -313,6 +313,10 @@ run_case(const char *dir, struct case_result *r)
 			}
 			n_arenas++;
 			inputs[n_in] = *t;
+			/* The test data stores bfloat16 as uint16 (numpy has no bfloat16). */
+			if (t->dtype == LADDER_DT_UINT16 && n_in < ladder_exec_n_inputs(ex) &&
+			    ladder_exec_input(ex, n_in)->type.dtype == LADDER_DT_BFLOAT16)
+				inputs[n_in].dtype = LADDER_DT_BFLOAT16;
 			inputs[n_in].name = NULL;	/* by position */
 			n_in++;
 		}
@@ -332,6 +336,9 @@ run_case(const char *dir, struct case_result *r)
 				break;
 			}
 			n_arenas++;
+			if (want->dtype == LADDER_DT_UINT16 &&
+			    ladder_exec_output(ex, i)->dtype == LADDER_DT_BFLOAT16)
+				want->dtype = LADDER_DT_BFLOAT16;
 			if (!compare(ladder_exec_output(ex, i), want, why, sizeof why)) {
 				r->r = R_FAIL;
 				snprintf(r->reason, sizeof r->reason, "%s: output %zu: %s", sets[s], i, why);
