@@ -146,8 +146,11 @@ load_tensor(struct cmd_ctx *ctx, const char *path, struct ladder_arena *arena,
 	}
 	*t = *pb;
 	t->data = pb->bytes ? ladder_arena_memdup(arena, pb->data, pb->bytes) : NULL;
+	t->name = NULL;
+	t->doc_string = NULL;
+	t->external_location = NULL;
 	ladder_arena_free(pa);
-	if (pb->bytes && t->data == NULL)
+	if (t->bytes && t->data == NULL)
 		return cmd_fail(ctx, "out of memory");
 	return 0;
 }
