@@ -132,7 +132,8 @@ t_ints(struct t_op *t, const char *name, size_t n, const int64_t *v)
 	struct ladder_attr *a = t_attr(t, name, LADDER_ATTR_INTS);
 
 	a->n = n;
-	a->ints = ladder_arena_memdup(t->arena, v, n * sizeof *v + 1);
+	a->ints = ladder_arena_alloc(t->arena, n * sizeof *v + 1);
+	memcpy(a->ints, v, n * sizeof *v);
 }
 
 static inline void
@@ -141,7 +142,8 @@ t_floats(struct t_op *t, const char *name, size_t n, const float *v)
 	struct ladder_attr *a = t_attr(t, name, LADDER_ATTR_FLOATS);
 
 	a->n = n;
-	a->floats = ladder_arena_memdup(t->arena, v, n * sizeof *v + 1);
+	a->floats = ladder_arena_alloc(t->arena, n * sizeof *v + 1);
+	memcpy(a->floats, v, n * sizeof *v);
 }
 
 static inline void
@@ -156,7 +158,8 @@ t_tensor(struct t_op *t, const char *name, enum ladder_dtype dt, int rank, const
 	for (int i = 0; i < rank; i++)
 		x->dims[i] = dims[i];
 	x->bytes = (size_t)ladder_tensor_numel(x) * ladder_dtype_size(dt);
-	x->data = ladder_arena_memdup(t->arena, data, x->bytes + 1);
+	x->data = ladder_arena_alloc(t->arena, x->bytes + 1);
+	memcpy(x->data, data, x->bytes);
 	a->t = x;
 }
 
@@ -168,7 +171,6 @@ t_run(struct t_op *t)
 	const struct op_def *d = op_find("", t->op);
 	struct ladder_node node = { .name = "n", .op_type = (char *)t->op, .domain = "" };
 	struct exec_value *outs[T_MAX_IO];
-	struct exec_value *ins[T_MAX_IO] = { 0 };
 	char *in_names[T_MAX_IO];
 	struct op_ctx c = { 0 };
 	void *scratch = NULL;
@@ -176,6 +178,9 @@ t_run(struct t_op *t)
 
 	if (d == NULL)
 		return ladder_errf(&t->err, LADDER_EUNSUPPORTED, "no op %s", t->op);
+	size_t n_in = t->n_in > (size_t)d->n_in_max ? t->n_in : (size_t)d->n_in_max;
+	struct exec_value **ins = calloc(n_in + 1, sizeof *ins);
+
 	for (size_t i = 0; i < t->n_in; i++) {
 		ins[i] = t->in[i];
 		in_names[i] = t->in[i] ? names[i] : "";
@@ -192,16 +197,17 @@ t_run(struct t_op *t)
 	}
 	c.node = &node;
 	c.opset = t->opset;
-	c.n_in = t->n_in > (size_t)d->n_in_max ? t->n_in : (size_t)d->n_in_max;
+	c.n_in = n_in;
 	c.n_out = t->n_out;
 	c.in = ins;
 	c.out = outs;
 	c.arena = t->arena;
 	c.threads = 1;
-	if (d->check && (rc = d->check(&c, &t->err)) != 0)
+	if ((d->check && (rc = d->check(&c, &t->err)) != 0) ||
+	    (rc = d->infer(&c, &t->err)) != 0) {
+		free(ins);
 		return rc;
-	if ((rc = d->infer(&c, &t->err)) != 0)
-		return rc;
+	}
 	for (size_t i = 0; i < t->n_out; i++) {
 		struct exec_value *o = &t->out[i];
 
@@ -212,6 +218,7 @@ t_run(struct t_op *t)
 		c.scratch = scratch = calloc(1, c.scratch_bytes);
 	rc = d->run(&c, &t->err);
 	free(scratch);
+	free(ins);
 	return rc;
 }
 

@@ -499,4 +499,181 @@ TEST(variadic_and_prelu)
 	(void)D32;
 }
 
+TEST(reduce_axes_keepdims)
+{
+	struct call k;
+	float x[] = { 1, 2, 3, 4, 5, 6 };
+	int64_t ax1[] = { 1 }, ax0[] = { -2 };
+
+	call_init(&k, "ReduceSum", 11);
+	attr_ints(&k, "axes", 1, ax1);
+	attr_int(&k, "keepdims", 0);
+	input(&k, LADDER_DT_FLOAT, 2, D23, x);
+	CHECK_OK(call_run(&k, 1), &k.err);
+	CHECK_EQ_INT(k.out[0].rank, 1);
+	CHECK_NEAR(OUTF(k, 0), 6, 0);
+	CHECK_NEAR(OUTF(k, 1), 15, 0);
+	call_release(&k);
+
+	/* Opset 13 ReduceSum: axes as input; keepdims default. */
+	call_init(&k, "ReduceSum", 13);
+	input(&k, LADDER_DT_FLOAT, 2, D23, x);
+	input(&k, LADDER_DT_INT64, 1, D1, ax0);
+	k.node.inputs = (char *[]){ "x", "axes" };
+	CHECK_OK(call_run(&k, 1), &k.err);
+	CHECK_EQ_INT(k.out[0].rank, 2);
+	CHECK_EQ_INT(k.out[0].dims[0], 1);
+	CHECK_NEAR(OUTF(k, 2), 9, 0);
+	call_release(&k);
+
+	/* Empty axes with noop_with_empty_axes: identity. */
+	call_init(&k, "ReduceSum", 13);
+	attr_int(&k, "noop_with_empty_axes", 1);
+	input(&k, LADDER_DT_FLOAT, 2, D23, x);
+	input(&k, LADDER_DT_INT64, 1, (int64_t[]){ 0 }, ax0);
+	k.node.inputs = (char *[]){ "x", "axes" };
+	CHECK_OK(call_run(&k, 1), &k.err);
+	CHECK_EQ_INT(op_numel(&k.out[0]), 6);
+	CHECK_NEAR(OUTF(k, 4), 5, 0);
+	call_release(&k);
+
+	call_init(&k, "ReduceLogSumExp", 13);
+	input(&k, LADDER_DT_FLOAT, 2, D23, x);
+	CHECK_OK(call_run(&k, 1), &k.err);
+	CHECK_EQ_INT(op_numel(&k.out[0]), 1);
+	CHECK_NEAR(OUTF(k, 0), log(exp(1) + exp(2) + exp(3) + exp(4) + exp(5) + exp(6)), 1e-5);
+	call_release(&k);
+
+	int64_t ax02[] = { 0, 2 };
+	float z[24];
+	static const int64_t D234[] = { 2, 3, 4 };
+	for (int i = 0; i < 24; i++)
+		z[i] = (float)i;
+	call_init(&k, "ReduceMax", 13);
+	attr_ints(&k, "axes", 2, ax02);
+	input(&k, LADDER_DT_FLOAT, 3, D234, z);
+	CHECK_OK(call_run(&k, 1), &k.err);
+	CHECK_EQ_INT(k.out[0].rank, 3);
+	CHECK_EQ_INT(k.out[0].dims[1], 3);
+	CHECK_NEAR(OUTF(k, 0), 15, 0);
+	CHECK_NEAR(OUTF(k, 2), 23, 0);
+	call_release(&k);
+
+	call_init(&k, "ReduceMean", 13);
+	attr_ints(&k, "axes", 1, (int64_t[]){ 3 });
+	input(&k, LADDER_DT_FLOAT, 3, D234, z);
+	CHECK(call_run(&k, 1) == LADDER_EINVAL);
+	CHECK(strstr(k.err.msg, "axis 3 is out of range") != NULL);
+	call_release(&k);
+}
+
+TEST(argmax_select_last)
+{
+	struct call k;
+	float x[] = { 2, 2, 1, 1, 3, 3 };
+
+	call_init(&k, "ArgMax", 13);
+	attr_int(&k, "axis", 1);
+	attr_int(&k, "select_last_index", 1);
+	input(&k, LADDER_DT_FLOAT, 2, D32, x);
+	CHECK_OK(call_run(&k, 1), &k.err);
+	int64_t *y = k.out[0].data;
+	CHECK_EQ_INT(k.out[0].dtype, LADDER_DT_INT64);
+	CHECK(y[0] == 1 && y[1] == 1 && y[2] == 1);
+	call_release(&k);
+
+	call_init(&k, "ArgMin", 13);
+	attr_int(&k, "keepdims", 0);
+	input(&k, LADDER_DT_FLOAT, 2, D32, x);
+	CHECK_OK(call_run(&k, 1), &k.err);
+	y = k.out[0].data;
+	CHECK_EQ_INT(k.out[0].rank, 1);
+	CHECK(y[0] == 1 && y[1] == 1);
+	call_release(&k);
+}
+
+TEST(softmax_opsets)
+{
+	struct call k;
+	float x[] = { 1, 2, 3, 4, 5, 6 };
+
+	/* Opset 11, axis 0: normalised over all 6 values. */
+	call_init(&k, "Softmax", 11);
+	attr_int(&k, "axis", 0);
+	input(&k, LADDER_DT_FLOAT, 2, D23, x);
+	CHECK_OK(call_run(&k, 1), &k.err);
+	double s = 0;
+	for (int i = 0; i < 6; i++)
+		s += OUTF(k, i);
+	CHECK_NEAR(s, 1, 1e-6);
+	call_release(&k);
+
+	/* Opset 13, axis 0: per column. */
+	call_init(&k, "Softmax", 13);
+	attr_int(&k, "axis", 0);
+	input(&k, LADDER_DT_FLOAT, 2, D23, x);
+	CHECK_OK(call_run(&k, 1), &k.err);
+	CHECK_NEAR(OUTF(k, 0) + OUTF(k, 3), 1, 1e-6);
+	CHECK_NEAR(OUTF(k, 3), 1 / (1 + exp(-3.0)), 1e-6);
+	call_release(&k);
+
+	call_init(&k, "LogSoftmax", 13);
+	input(&k, LADDER_DT_FLOAT, 2, D23, x);
+	CHECK_OK(call_run(&k, 1), &k.err);
+	CHECK_NEAR(OUTF(k, 2), 3 - log(exp(1) + exp(2) + exp(3)), 1e-5);
+	call_release(&k);
+
+	call_init(&k, "Hardmax", 13);
+	input(&k, LADDER_DT_FLOAT, 2, D23, x);
+	CHECK_OK(call_run(&k, 1), &k.err);
+	CHECK(OUTF(k, 0) == 0 && OUTF(k, 2) == 1 && OUTF(k, 5) == 1);
+	call_release(&k);
+}
+
+TEST(cast_pairs)
+{
+	struct call k;
+	float x[] = { -1.7f, 0.5f, 300.5f, NAN };
+
+	call_init(&k, "Cast", 13);
+	attr_int(&k, "to", LADDER_DT_INT8);
+	input(&k, LADDER_DT_FLOAT, 1, D4, x);
+	CHECK_OK(call_run(&k, 1), &k.err);
+	int8_t *y8 = k.out[0].data;
+	CHECK(y8[0] == -1 && y8[1] == 0 && y8[3] == 0);
+	call_release(&k);
+
+	call_init(&k, "Cast", 13);
+	attr_int(&k, "to", LADDER_DT_FLOAT16);
+	input(&k, LADDER_DT_FLOAT, 1, D4, x);
+	CHECK_OK(call_run(&k, 1), &k.err);
+	CHECK_NEAR(op_half_to_float(((uint16_t *)k.out[0].data)[2]), 300.5, 0);
+	call_release(&k);
+
+	call_init(&k, "Cast", 13);
+	attr_int(&k, "to", LADDER_DT_BOOL);
+	input(&k, LADDER_DT_FLOAT, 1, D4, x);
+	CHECK_OK(call_run(&k, 1), &k.err);
+	uint8_t *b = k.out[0].data;
+	CHECK(b[0] == 1 && b[1] == 1);
+	call_release(&k);
+
+	call_init(&k, "Cast", 13);
+	attr_int(&k, "to", LADDER_DT_STRING);
+	input(&k, LADDER_DT_FLOAT, 1, D4, x);
+	CHECK(call_run(&k, 1) == LADDER_EUNSUPPORTED);
+	CHECK(strstr(k.err.msg, "string") != NULL);
+	call_release(&k);
+
+	uint16_t bf[] = { op_float_to_bf16(1.5f) };
+	double like = 0;
+	call_init(&k, "CastLike", 15);
+	input(&k, LADDER_DT_BFLOAT16, 1, D1, bf);
+	input(&k, LADDER_DT_DOUBLE, 1, D1, &like);
+	CHECK_OK(call_run(&k, 1), &k.err);
+	CHECK_EQ_INT(k.out[0].dtype, LADDER_DT_DOUBLE);
+	CHECK_NEAR(((double *)k.out[0].data)[0], 1.5, 0);
+	call_release(&k);
+}
+
 TEST_MAIN()
