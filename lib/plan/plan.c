@@ -145,7 +145,6 @@ solve_all(struct ladder_plan *p, const struct ladder_plan_options *opt,
 	bool *allowed = calloc(m->n_options + 1, sizeof *allowed);
 	double *unserved = NULL;
 	uint64_t t_start = ladder_now_ns();
-	clock_t cpu0 = clock();
 	int rc;
 
 	if (allowed == NULL || plan_solution_init(&best, m) != 0 || plan_solution_init(&tmp, m) != 0)
@@ -250,7 +249,6 @@ solve_all(struct ladder_plan *p, const struct ladder_plan_options *opt,
 	}
 	ladder_progress_report(progress, "done", BASE_COUNT + 1, BASE_COUNT + 1);
 out:
-	p->cpu_ms = (double)(clock() - cpu0) * 1000.0 / CLOCKS_PER_SEC;
 	free(allowed);
 	free(unserved);
 	plan_solution_release(&best);
@@ -831,6 +829,7 @@ ladder_plan_solve(const struct ladder_plan_options *opt, struct ladder_plan **ou
     const struct ladder_progress *progress, struct ladder_err *err)
 {
 	struct ladder_plan *p = calloc(1, sizeof *p);
+	clock_t cpu0 = clock();
 	int rc;
 
 	*out = NULL;
@@ -878,6 +877,7 @@ ladder_plan_solve(const struct ladder_plan_options *opt, struct ladder_plan **ou
 	if (rc != 0 ||
 	    (rc = plan_solution_init(&p->sol, &p->model)) != 0 ||
 	    (rc = solve_all(p, opt, progress, err)) != 0 ||
+	    (p->cpu_ms = (double)(clock() - cpu0) * 1000.0 / CLOCKS_PER_SEC, 0) != 0 ||
 	    (rc = make_json(p, opt)) != 0 || (rc = make_summary(p)) != 0) {
 		if (rc == LADDER_ENOMEM)
 			ladder_errf(err, rc, "planner: out of memory");

@@ -364,7 +364,7 @@ repair(struct state *st, const bool *allowed)
 	const struct plan_model *m = st->m;
 	const struct plan_topology *t = m->topo;
 
-	for (size_t iter = 0; iter < 4 * m->n_options + 100; iter++) {
+	for (size_t iter = 0; iter < 4 * m->n_options + 100 && iter < 5000; iter++) {
 		int bad_node = -1, bad_link = -1;
 		size_t best_a = SIZE_MAX, best_b = SIZE_MAX;
 		double best_d = INFINITY;
