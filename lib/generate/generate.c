@@ -381,7 +381,7 @@ write_manifest(const struct ladder_generate_options *o, const char *name, struct
 		return ladder_errf(err, LADDER_EINVAL, "output path too long");
 	}
 	size_t len = strlen(text);
-	text[len] = '\n';	/* json_dumps leaves room for the NUL we overwrite, so append */
+	text[len] = '\n';	/* replaces the NUL: the file ends with a newline */
 	rc = ladder_write_file(path, text, len + 1, err);
 	free(text);
 	return rc;
@@ -515,8 +515,10 @@ ladder_generate(const struct ladder_generate_options *o, const struct ladder_pro
 			if (rc == 0 && tail != NULL) {
 				struct rung *t = &rungs[n_rungs + 1];
 				*t = *r;
-				snprintf(t->name, sizeof t->name, "%.280s-tail", r->name);
-				snprintf(r->name + strlen(r->name), sizeof r->name - strlen(r->name), "-head");
+				char base[300];
+				snprintf(base, sizeof base, "%s", r->name);
+				snprintf(t->name, sizeof t->name, "%.280s-tail", base);
+				snprintf(r->name, sizeof r->name, "%.280s-head", base);
 				r->split_part = "head";
 				t->split_part = "tail";
 				snprintf(r->split_pair, sizeof r->split_pair, "%s", t->name);
