@@ -247,6 +247,8 @@ upload_finish(struct ladder_agent *a, struct MHD_Connection *c, struct request *
 		return respond_error(c, status_for(err.code), err.msg);
 	}
 	unlink(path);
+	if (res.len > 0 && res.data[res.len - 1] == '\n')
+		res.data[--res.len] = '\0';
 	agent_logf(a, "upload %.12s: %s", r->id, res.data ? res.data : "");
 	ret = respond(c, MHD_HTTP_OK, res.data ? res.data : "{}");
 	ladder_buf_release(&res);
@@ -442,13 +444,13 @@ ladder_agent_serve(struct ladder_agent *a, volatile sig_atomic_t *stop, struct l
 	if (tls)
 		flags |= MHD_USE_TLS;
 	d = MHD_start_daemon(flags, 0, NULL, NULL, handle, a,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, a,
 	    MHD_OPTION_LISTEN_SOCKET, fd,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(a->cfg.timeout_s ? a->cfg.timeout_s : 30),
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)(a->cfg.max_connections ? a->cfg.max_connections : 32),
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)16,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024),
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, a,
-	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, a,
 	    tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, a->cfg.tls_cert_pem,
 	    MHD_OPTION_HTTPS_MEM_KEY, a->cfg.tls_key_pem,
 	    MHD_OPTION_END);
