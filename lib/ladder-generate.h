@@ -44,6 +44,8 @@ struct ladder_generate_options {
 	const char *const *model_names;		/* NULL or n_models names (default: file stem) */
 	size_t n_recipes;
 	const char *const *recipes;		/* applied to every model unless @NAME */
+	size_t n_no_rung;
+	const char *const *no_rung;		/* models used only as recipe sources, not rungs */
 	const char *fp16_keep;			/* comma-separated op types kept float32 */
 	enum ladder_calib_method calib_method;
 	double calib_percentile;		/* PERCENTILE: e.g. 99.99 */

@@ -442,6 +442,14 @@ ladder_generate(const struct ladder_generate_options *o, const struct ladder_pro
 		if (rc == 0)
 			rc = ladder_model_load(o->models[i], &models[i], err);
 	}
+	for (size_t i = 0; i < o->n_no_rung && rc == 0; i++) {
+		bool found = false;
+		for (size_t j = 0; j < o->n_models; j++)
+			found |= strcmp(o->no_rung[i], names[j]) == 0;
+		if (!found)
+			rc = ladder_errf(err, LADDER_ENOTFOUND, "--no-rung '%s': no model of that name",
+			    o->no_rung[i]);
+	}
 	for (size_t i = 0; i < o->n_recipes && rc == 0; i++) {
 		bool found = recipes[i].model[0] == '\0';
 		for (size_t j = 0; j < o->n_models; j++)
@@ -466,15 +474,21 @@ ladder_generate(const struct ladder_generate_options *o, const struct ladder_pro
 		ladder_progress_report(progress, names[i], done, total);
 		snprintf(r->name, sizeof r->name, "%s", names[i]);
 		snprintf(r->recipe, sizeof r->recipe, "from");
+		bool skip = false;
+		for (size_t j = 0; j < o->n_no_rung; j++)
+			skip |= strcmp(o->no_rung[j], names[i]) == 0;
 		rc = smoke_run(models[i], o, err);
-		if (rc == 0)
+		if (rc == 0 && !skip)
 			rc = write_rung(o, models[i], r, has_external_data(&models[i]->graph) ? NULL :
 			    o->models[i], err);
 		if (rc != 0) {
 			ladder_err_prefix(err, "model '%s'", o->models[i]);
 			break;
 		}
-		n_rungs++;
+		if (!skip)
+			n_rungs++;
+		else
+			memset(r, 0, sizeof *r);
 		done++;
 		for (size_t k = 0; k < o->n_recipes && rc == 0; k++) {
 			struct ladder_model *m = NULL, *tail = NULL;
