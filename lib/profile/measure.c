@@ -18,7 +18,8 @@
 #include "util/banned.h"
 
 #define WARMUP_RUNS 5
-#define MIN_LATENCY_SAMPLES 64
+#define MIN_LATENCY_SAMPLES 200
+#define MIN_LATENCY_SECONDS 0.25
 #define MAX_LATENCY_SAMPLES 2000000
 
 void
@@ -194,6 +195,32 @@ n_samples(const struct builtin *b)
 	return b->ds ? b->ds->samples : 1000000;
 }
 
+/*
+ * The output that holds the scores: the one ladder.json names, else one
+ * called "logits", "probs" or "output", else the last (early-exit models
+ * list their exits first).
+ */
+static size_t
+scores_output(const struct ladder_exec *ex, const struct rung_input *r)
+{
+	size_t n = ladder_exec_n_outputs(ex);
+	static const char *const names[] = { "logits", "probs", "output" };
+
+	for (int k = -1; k < 3; k++) {
+		const char *want = k < 0 ? r->output : names[k];
+
+		if (want[0] == '\0')
+			continue;
+		for (size_t i = 0; i < n; i++) {
+			const struct ladder_tensor *t = ladder_exec_output(ex, i);
+
+			if (t->name != NULL && strcmp(t->name, want) == 0)
+				return i;
+		}
+	}
+	return n - 1;
+}
+
 static int
 accuracy_pass(const struct measure_ctx *c, const struct rung_input *r, struct builtin *b,
     int fixed, struct measurement *m, struct ladder_err *err)
@@ -217,7 +244,7 @@ accuracy_pass(const struct measure_ctx *c, const struct rung_input *r, struct bu
 			return rc;
 		if (ladder_exec_n_outputs(b->ex) < 1)
 			return ladder_errf(err, LADDER_EFORMAT, "rung '%s' has no outputs", r->name);
-		out = ladder_exec_output(b->ex, 0);
+		out = ladder_exec_output(b->ex, scores_output(b->ex, r));
 		numel = ladder_tensor_numel(out);
 		if (out->dtype != LADDER_DT_FLOAT || out->rank < 1 || out->dims[0] != (int64_t)batch ||
 		    numel <= 0)
@@ -257,6 +284,7 @@ latency_loop(const struct measure_ctx *c, struct builtin *b, int batch, struct m
 	const struct ladder_profile_options *o = c->opts;
 	size_t cap = 4096, n = 0, next_check = MIN_LATENCY_SAMPLES, total = n_samples(b);
 	uint64_t start = ladder_now_ns(), budget_ns = (uint64_t)(o->budget_s * 1e9);
+	uint64_t min_ns = (uint64_t)(fmin(MIN_LATENCY_SECONDS, o->budget_s / 4) * 1e9);
 	struct energy_meter em;
 	double joules;
 	const char *source;
@@ -289,7 +317,7 @@ latency_loop(const struct measure_ctx *c, struct builtin *b, int batch, struct m
 			cap *= 2;
 		}
 		m->latency_ms[n++] = (double)(t1 - t0) / 1e6;
-		if (n >= next_check || t1 - start >= budget_ns || n >= MAX_LATENCY_SAMPLES) {
+		if ((n >= next_check && t1 - start >= min_ns) || t1 - start >= budget_ns || n >= MAX_LATENCY_SAMPLES) {
 			double *copy = malloc(n * sizeof *copy);
 			struct ladder_latency_stats st;
 

@@ -179,6 +179,13 @@ read_ladder(const char *path, struct rung_input **rungs, size_t *n, struct ladde
 			    "cannot use '%s': rung '%s' file '%s' does not match its sha256", path, name, file);
 			goto done;
 		}
+		{
+			json_t *outs = json_object_get(v, "outputs");
+			const char *oname = jget_str(json_array_get(outs, 0), "name");
+
+			if (oname != NULL)
+				snprintf(r.output, sizeof r.output, "%s", oname);
+		}
 		if (kind != NULL && (strcmp(kind, "logits") == 0 || strcmp(kind, "probs") == 0))
 			snprintf(r.kind, sizeof r.kind, "%s", kind);
 		if (add_rung(rungs, n, &r) != 0) {
@@ -327,7 +334,7 @@ profile_write_doc(json_t *doc, const char *path, struct ladder_err *err)
 	sort_array(json_object_get(doc, "hardware"), "name");
 	sort_array(json_object_get(doc, "data"), "sha256");
 	sort_array(json_object_get(doc, "entries"), NULL);
-	text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+	text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
 	if (text == NULL)
 		return ladder_errf(err, LADDER_ENOMEM, "cannot write '%s': out of memory", path);
 	ladder_buf_init(&b);

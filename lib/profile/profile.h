@@ -50,6 +50,7 @@ struct rung_input {
 	char path[4096];
 	char sha256[LADDER_SHA256_HEX];
 	char kind[8];			/* "logits", "probs" or "" (guess) */
+	char output[128];		/* the scores output; "" picks one (see measure.c) */
 };
 
 struct measure_ctx {
