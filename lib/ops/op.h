@@ -19,6 +19,15 @@
  *   macs   optional: multiply-accumulates for one run, from shapes.
  * Omitted optional inputs are NULL in c->in (also beyond the node's count up
  * to n_in_max); omitted optional outputs are NULL in c->out.
+ *
+ * Data-dependent output shapes (NonZero, Unique, Compress,
+ * NonMaxSuppression; proposed by ops-shape): when the inputs that decide the
+ * shape are known at infer, infer gives the exact shape.  Otherwise infer
+ * gives an upper bound (the most elements the output can have) and run
+ * writes the actual, never larger, dims into out->rank/dims; the executor
+ * must then take shapes downstream of that output from the dims after run
+ * (re-infer the nodes that read it).  Shape and Size read only in->dims, so
+ * their outputs can be computed at plan time even for non-constant inputs.
  */
 #ifndef LADDER_OPS_OP_H
 #define LADDER_OPS_OP_H
