@@ -175,7 +175,12 @@ print_table(const struct ladder_profile_result *r)
 		    w->modelled ? "modelled" : w->cached ? "cached" : "measured",
 		    !w->modelled && !w->cached && !w->converged ? " (not converged)" : "");
 	}
-	printf("(* energy modelled from the hardware profile's active watts)\n");
+	for (size_t i = 0; i < r->n_rows; i++) {
+		if (strcmp(r->rows[i].energy_source, "modelled") == 0) {
+			printf("(* energy modelled from the hardware profile's active watts)\n");
+			break;
+		}
+	}
 }
 
 static void
@@ -313,9 +318,10 @@ profile_exec(struct cmd_ctx *ctx)
 const struct cmd_entry cmd_profile_entry = {
 	.name = "profile",
 	.summary = "measure latency, throughput, memory, energy and accuracy of rungs",
-	.usage = "[-f] [--json] [-H hardware] [-d spec | --fmnist] [-b list] [-t threads] "
-	    "[--budget seconds] [--target-ci pct] [--server-p99-ms ms] [--runner command] "
-	    "[-m hardware] -o profile ladder | model ...",
+	.usage = "[-f] [--json] [-H NAME|FILE] [-d SPEC|FILE [--labels FILE]] [--fmnist] [-b LIST]\n"
+	    "       [-t N] [--budget SECONDS] [--target-ci PCT] [--server-p99-ms MS] [--runner CMD]\n"
+	    "       [-m NAME|FILE]... -o FILE LADDER.json|MODEL.onnx ...\n"
+	    "       ladder profile merge -o FILE PROFILE.json ...",
 	.options = profile_options,
 	.min_args = 0,
 	.max_args = -1,

@@ -175,6 +175,22 @@ preprocess(struct ladder_dataset *ds, const struct ladder_tensor *x, size_t n,
 	return 0;
 }
 
+/* sha256 of the file a path names ("FILE.npz:member" hashes FILE). */
+static int
+file_sha256(const char *path, char hex[LADDER_SHA256_HEX], struct ladder_err *err)
+{
+	const char *colon = strrchr(path, ':');
+	char file[1024];
+
+	if (colon != NULL && colon > path && strstr(path, ".npz:") == colon - 4 &&
+	    (size_t)(colon - path) < sizeof file) {
+		memcpy(file, path, (size_t)(colon - path));
+		file[colon - path] = '\0';
+		return ladder_sha256_file(file, hex, err);
+	}
+	return ladder_sha256_file(path, hex, err);
+}
+
 int
 ladder_dataset_load(const struct ladder_data_spec *spec, struct ladder_dataset **out,
     struct ladder_err *err)
@@ -251,9 +267,9 @@ ladder_dataset_load(const struct ladder_data_spec *spec, struct ladder_dataset *
 	rc = preprocess(ds, &x, n, err);
 	if (rc != 0)
 		goto fail;
-	rc = ladder_sha256_file(spec->data_path, sha_x, err);
+	rc = file_sha256(spec->data_path, sha_x, err);
 	if (rc == 0)
-		rc = ladder_sha256_file(spec->labels_path, sha_y, err);
+		rc = file_sha256(spec->labels_path, sha_y, err);
 	if (rc != 0)
 		goto fail;
 	pre = ladder_dataset_preprocess_json(ds);

@@ -177,9 +177,6 @@ data_npy_parse(const void *bytes, size_t len, const char *what, size_t max_bytes
 	return 0;
 }
 
-/* Until the ONNX loader lands on main, a missing ladder_tensor_load_pb is a runtime error. */
-#pragma weak ladder_tensor_load_pb
-
 int
 ladder_pb_read(const char *path, size_t max_bytes, struct ladder_tensor *out,
     struct ladder_err *err)
@@ -193,8 +190,6 @@ ladder_pb_read(const char *path, size_t max_bytes, struct ladder_tensor *out,
 	memset(out, 0, sizeof *out);
 	if (max_bytes == 0)
 		max_bytes = DATA_DEFAULT_MAX_BYTES;
-	if (ladder_tensor_load_pb == NULL)
-		return ladder_errf(err, LADDER_EUNSUPPORTED, "cannot read '%s': no ONNX reader built in", path);
 	rc = ladder_read_file(path, max_bytes, &bytes, &len, err);
 	if (rc != 0)
 		return rc;
