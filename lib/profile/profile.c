@@ -421,6 +421,25 @@ latency_object(const struct ladder_latency_stats *st)
 	return o;
 }
 
+/*
+ * "<rung sha256>-<16 hex>.npy": the suffix hashes the data set and the
+ * runner, so one rung profiled on two data sets (or runtimes) keeps both.
+ */
+static const char *
+outputs_name(const struct rung_input *r, const struct ladder_dataset *ds, const char *runner)
+{
+	static char name[128];
+	char id[LADDER_SHA256_HEX];
+	struct ladder_buf b;
+
+	ladder_buf_init(&b);
+	ladder_buf_addf(&b, "%s\n%s\n", ds ? ds->sha256 : "", runner);
+	ladder_sha256_hex(b.data ? b.data : "", b.len, id);
+	ladder_buf_release(&b);
+	snprintf(name, sizeof name, "%s-%.16s.npy", r->sha256, id);
+	return name;
+}
+
 static json_t *
 entry_record(const struct rung_input *r, const char *hardware, const struct ladder_dataset *ds,
     const char *runner, int threads, const struct measurement *m, const struct ladder_hardware *hw,
@@ -474,7 +493,7 @@ entry_record(const struct rung_input *r, const char *hardware, const struct ladd
 		json_object_set_new(a, "top5", jnum(m->top5));
 		json_object_set_new(a, "samples", json_integer((json_int_t)m->accuracy_samples));
 		json_object_set_new(o, "accuracy", a);
-		snprintf(p, sizeof p, "samples/%s.npy", r->sha256);
+		snprintf(p, sizeof p, "samples/%s", outputs_name(r, ds, runner));
 		json_object_set_new(s, "outputs", json_string(p));
 		snprintf(p, sizeof p, "samples/labels-%s.npy", ds->sha256);
 		json_object_set_new(s, "labels", json_string(p));
@@ -774,7 +793,7 @@ ladder_profile_run(const struct ladder_profile_options *o, const struct ladder_p
 			int64_t dims[2] = { (int64_t)ds->samples, (int64_t)m.out_cols };
 
 			rc = ladder_mkdirs(samples_dir, err);
-			snprintf(path, sizeof path, "%s/%s.npy", samples_dir, r->sha256);
+			snprintf(path, sizeof path, "%s/%s", samples_dir, outputs_name(r, ds, runner));
 			if (rc == 0)
 				rc = profile_npy_write(path, "<f4", dims, 2, m.outputs,
 				    ds->samples * m.out_cols * sizeof(float), err);

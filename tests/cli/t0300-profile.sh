@@ -28,7 +28,7 @@ expect_grep "energy modelled from watts" '"source": "modelled"' p.json
 expect_grep "latency keys" '"ci_rel_halfwidth": ' p.json
 expect_grep "server capacity" '"p99_bound_ms": 10' p.json
 expect_grep "offline batch 2" '"batch": 2,' p.json
-expect_grep "outputs file named by sha" '"outputs": "samples/[0-9a-f]{64}\.npy"' p.json
+expect_grep "outputs file named by sha" '"outputs": "samples/[0-9a-f]{64}-[0-9a-f]{16}\.npy"' p.json
 n=$(ls samples | wc -l)
 [ "$n" -eq 2 ] && ok "outputs and labels written" || not_ok "outputs and labels written" "$(ls samples)"
 lab=$(ls samples/labels-*.npy)
