@@ -270,7 +270,12 @@ accuracy_pass(const struct measure_ctx *c, const struct rung_input *r, struct bu
 		}
 		memcpy(m->outputs + at * cols, (const float *)out->data + (at - start) * cols,
 		    (start + batch - at) * cols * sizeof(float));
-		ladder_progress_report(c->progress, r->name, at + batch, n);
+		if (c->progress != NULL) {
+			char what[160];
+
+			snprintf(what, sizeof what, "%s: accuracy", r->name);
+			ladder_progress_report(c->progress, what, at + batch, n);
+		}
 	}
 	measurement_accuracy(m, ds->labels, n);
 	return 0;
@@ -326,7 +331,8 @@ latency_loop(const struct measure_ctx *c, struct builtin *b, int batch, struct m
 			memcpy(copy, m->latency_ms, n * sizeof *copy);
 			ladder_latency_stats_compute(copy, n, o->target_ci, &st);
 			free(copy);
-			ladder_progress_report(c->progress, "latency", t1 - start, budget_ns);
+			ladder_progress_report(c->progress, "latency (ms of budget)", (t1 - start) / 1000000,
+			    budget_ns / 1000000);
 			if (st.converged || t1 - start >= budget_ns || n >= MAX_LATENCY_SAMPLES)
 				break;
 			next_check = n + n / 8 + 16;
@@ -374,7 +380,7 @@ offline_loop(const struct measure_ctx *c, struct builtin *b, int fixed, struct m
 		m->offline_batch[m->n_offline] = batch;
 		m->offline_ips[m->n_offline] = (double)runs * batch / ((double)elapsed / 1e9);
 		m->n_offline++;
-		ladder_progress_report(c->progress, "offline", i + 1, c->n_batches);
+		ladder_progress_report(c->progress, "offline batch sizes", i + 1, c->n_batches);
 	}
 	return 0;
 }

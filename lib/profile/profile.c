@@ -776,7 +776,7 @@ ladder_profile_run(const struct ladder_profile_options *o, const struct ladder_p
 		size_t at = (size_t)-1;
 		json_t *e = cached_entry(doc, outdir, r, hw_name, ds, runner, o->threads, &at);
 
-		ladder_progress_report(progress, r->name, i, n_rungs);
+		ladder_progress_report(progress, "rungs", i, n_rungs);
 		if (e != NULL && !o->force) {
 			res->reused++;
 			if (add_row(res, e, true, false) != 0)

@@ -90,3 +90,24 @@ echo '{"schema": "ladder.profile/2", "hardware": [], "data": [], "entries": []}'
 expect_fail "newer schema" 1 "$LADDER" profile $FAST -o new.json "$D/tiny.onnx"
 expect_grep "newer schema names the file" "new.json" "$T/err"
 [ ! -e e.json ] && ok "failures write nothing" || not_ok "failures write nothing"
+
+# A ladder.json: files relative to it, sha256 checked, output_kind and outputs kept.
+mkdir -p lad/rungs && cp "$D/tiny.onnx" "$D/tiny-b1.onnx" lad/rungs/
+s1=$(sha256sum lad/rungs/tiny.onnx | cut -c1-64)
+s2=$(sha256sum lad/rungs/tiny-b1.onnx | cut -c1-64)
+cat >lad/ladder.json <<EOJ
+{"schema": "ladder.ladder/1", "name": "tiny", "created_by": "test",
+ "rungs": [
+  {"name": "small", "file": "rungs/tiny.onnx", "sha256": "$s1", "parent": null, "recipe": "from",
+   "outputs": [{"name": "logits", "dtype": "float32", "shape": ["N", 6]}], "output_kind": "logits"},
+  {"name": "fixed", "file": "rungs/tiny-b1.onnx", "sha256": "$s2", "parent": null, "recipe": "from",
+   "outputs": [{"name": "logits", "dtype": "float32", "shape": [1, 6]}], "output_kind": "logits"}]}
+EOJ
+expect_ok "ladder.json" "$LADDER" profile $FAST -d "$D/spec.yaml" --json -o lad/profile.json lad/ladder.json
+expect_grep "ladder.json: both rungs" '"measured": 2' "$T/out"
+expect_grep "ladder.json: rung names" '"rung": "fixed"' lad/profile.json
+sed "s/$s1/$s2/" lad/ladder.json >lad/bad.json
+expect_fail "ladder.json sha256 mismatch" 1 "$LADDER" profile $FAST -o lad/e.json lad/bad.json
+expect_grep "sha256 mismatch message" "does not match its sha256" "$T/err"
+echo '{"schema": "ladder.ladder/9", "rungs": []}' >lad/new.json
+expect_fail "ladder.json newer schema" 1 "$LADDER" profile $FAST -o lad/e.json lad/new.json
