@@ -350,11 +350,11 @@ static int
 offline_loop(const struct measure_ctx *c, struct builtin *b, int fixed, struct measurement *m,
     struct ladder_err *err)
 {
-	double budget_s = c->opts->budget_s / 4;
+	double budget_s = c->opts->budget_s / 8;
 	size_t total = n_samples(b);
 
-	if (budget_s > 1)
-		budget_s = 1;
+	if (budget_s > 0.5)
+		budget_s = 0.5;
 	for (size_t i = 0; i < c->n_batches; i++) {
 		int batch = c->batches[i];
 		uint64_t t0, elapsed = 0;
