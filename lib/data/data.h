@@ -17,6 +17,10 @@ int data_npy_parse(const void *bytes, size_t len, const char *what, size_t max_b
 int data_tensor_alloc(struct ladder_tensor *out, enum ladder_dtype dt, int rank,
     const int64_t *dims, size_t max_bytes, const char *what, struct ladder_err *err);
 
+/* The same checks, but leaves data NULL (bytes set) for the caller to fill. */
+int data_tensor_alloc_lazy(struct ladder_tensor *out, enum ladder_dtype dt, int rank,
+    const int64_t *dims, size_t max_bytes, const char *what, struct ladder_err *err);
+
 /* Ends with (case-sensitive). */
 int data_has_suffix(const char *s, const char *suffix);
 

@@ -39,6 +39,37 @@ gz_read_all(gzFile gz, void *buf, size_t n)
 	return 1;
 }
 
+/*
+ * Reads out->bytes into out->data, growing the buffer as data arrives, so a
+ * header that claims gigabytes costs nothing unless they are there.
+ */
+static int
+gz_read_grow(gzFile gz, struct ladder_tensor *out)
+{
+	size_t have = 0, cap = 0;
+
+	while (have < out->bytes) {
+		size_t want = out->bytes - have;
+		uint8_t *g;
+
+		if (have == cap) {
+			cap = cap ? cap * 2 : (size_t)1 << 20;
+			if (cap > out->bytes)
+				cap = out->bytes;
+			g = realloc(out->data, cap);
+			if (g == NULL)
+				return 0;
+			out->data = g;
+		}
+		if (want > cap - have)
+			want = cap - have;
+		if (!gz_read_all(gz, (uint8_t *)out->data + have, want))
+			return 0;
+		have += want;
+	}
+	return 1;
+}
+
 int
 ladder_idx_read(const char *path, size_t max_bytes, struct ladder_tensor *out,
     struct ladder_err *err)
@@ -79,10 +110,10 @@ ladder_idx_read(const char *path, size_t max_bytes, struct ladder_tensor *out,
 	for (int i = 0; i < rank; i++)
 		dims[i] = (int64_t)raw[4 * i] << 24 | raw[4 * i + 1] << 16 | raw[4 * i + 2] << 8 |
 		    raw[4 * i + 3];
-	rc = data_tensor_alloc(out, dt, rank, dims, max_bytes, path, err);
+	rc = data_tensor_alloc_lazy(out, dt, rank, dims, max_bytes, path, err);
 	if (rc != 0)
 		goto done;
-	if (!gz_read_all(gz, out->data, out->bytes)) {
+	if (!gz_read_grow(gz, out)) {
 		rc = ladder_errf(err, LADDER_EFORMAT,
 		    "cannot read '%s': truncated IDX data (needs %zu bytes)", path, out->bytes);
 		goto done;

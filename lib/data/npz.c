@@ -159,6 +159,9 @@ member_bytes(const uint8_t *z, size_t len, const struct zip_member *m, const cha
 	if (m->usize > max_bytes + 65536)
 		return ladder_errf(err, LADDER_ENOMEM,
 		    "cannot read '%s': member is larger than the limit of %zu bytes", what, max_bytes);
+	/* Deflate expands at most about 1032:1; a larger claim is a lie. */
+	if ((m->method == 8 && m->usize / 1100 > m->csize + 1) || m->usize > UINT32_MAX)
+		return ladder_errf(err, LADDER_EFORMAT, "cannot read '%s': implausible member size", what);
 	buf = malloc(m->usize ? (size_t)m->usize : 1);
 	if (buf == NULL)
 		return ladder_errf(err, LADDER_ENOMEM, "cannot read '%s': out of memory", what);

@@ -24,8 +24,9 @@ ladder_data_tensor_release(struct ladder_tensor *t)
 	memset(t, 0, sizeof *t);
 }
 
-int
-data_tensor_alloc(struct ladder_tensor *out, enum ladder_dtype dt, int rank, const int64_t *dims,
+/* Checks a shape and the size limit and fills out's type; allocates nothing. */
+static int
+tensor_shape(struct ladder_tensor *out, enum ladder_dtype dt, int rank, const int64_t *dims,
     size_t max_bytes, const char *what, struct ladder_err *err)
 {
 	size_t numel = 1, bytes;
@@ -47,12 +48,30 @@ data_tensor_alloc(struct ladder_tensor *out, enum ladder_dtype dt, int rank, con
 	if (!ladder_mul_size(numel, ladder_dtype_size(dt), &bytes) || bytes > max_bytes)
 		return ladder_errf(err, LADDER_ENOMEM,
 		    "cannot read '%s': tensor is larger than the limit of %zu bytes", what, max_bytes);
-	out->data = malloc(bytes ? bytes : 1);
-	if (out->data == NULL)
-		return ladder_errf(err, LADDER_ENOMEM, "cannot read '%s': out of memory", what);
 	out->dtype = dt;
 	out->rank = rank;
 	out->bytes = bytes;
+	return 0;
+}
+
+int
+data_tensor_alloc_lazy(struct ladder_tensor *out, enum ladder_dtype dt, int rank,
+    const int64_t *dims, size_t max_bytes, const char *what, struct ladder_err *err)
+{
+	return tensor_shape(out, dt, rank, dims, max_bytes, what, err);
+}
+
+int
+data_tensor_alloc(struct ladder_tensor *out, enum ladder_dtype dt, int rank, const int64_t *dims,
+    size_t max_bytes, const char *what, struct ladder_err *err)
+{
+	int rc = tensor_shape(out, dt, rank, dims, max_bytes, what, err);
+
+	if (rc != 0)
+		return rc;
+	out->data = malloc(out->bytes ? out->bytes : 1);
+	if (out->data == NULL)
+		return ladder_errf(err, LADDER_ENOMEM, "cannot read '%s': out of memory", what);
 	return 0;
 }
 
@@ -101,7 +120,8 @@ data_npy_parse(const void *bytes, size_t len, const char *what, size_t max_bytes
     struct ladder_tensor *out, struct ladder_err *err)
 {
 	const uint8_t *b = bytes;
-	const char *h, *p, *end;
+	const char *p, *end;
+	char *h;
 	int64_t dims[LADDER_MAX_RANK];
 	size_t hlen, off;
 	enum ladder_dtype dt;
@@ -120,49 +140,65 @@ data_npy_parse(const void *bytes, size_t len, const char *what, size_t max_bytes
 		return ladder_errf(err, LADDER_EFORMAT, "cannot read '%s': .npy version %d is not supported",
 		    what, b[6]);
 	}
-	if (hlen > len - off)
+	if (hlen > len - off || hlen > (1u << 20))
 		return ladder_errf(err, LADDER_EFORMAT, "cannot read '%s': truncated .npy header", what);
-	h = (const char *)b + off;
+	/* A NUL-terminated copy, so that no parse can run past the header. */
+	h = malloc(hlen + 1);
+	if (h == NULL)
+		return ladder_errf(err, LADDER_ENOMEM, "cannot read '%s': out of memory", what);
+	memcpy(h, b + off, hlen);
+	h[hlen] = '\0';
 	end = h + hlen;
+	rc = LADDER_EFORMAT;
 	p = npy_field(h, hlen, "descr");
-	if (p == NULL || p + 5 > end || (*p != '\'' && *p != '"'))
-		return ladder_errf(err, LADDER_EFORMAT, "cannot read '%s': .npy header has no descr", what);
+	if (p == NULL || p + 5 > end || (*p != '\'' && *p != '"')) {
+		ladder_errf(err, rc, "cannot read '%s': .npy header has no descr", what);
+		goto fail;
+	}
 	{
 		const char *q = memchr(p + 1, *p, (size_t)(end - p - 1));
 
 		dt = q ? npy_dtype(p + 1, (size_t)(q - p - 1)) : LADDER_DT_UNDEFINED;
-		if (dt == LADDER_DT_UNDEFINED)
-			return ladder_errf(err, LADDER_EUNSUPPORTED,
+		if (dt == LADDER_DT_UNDEFINED) {
+			rc = ladder_errf(err, LADDER_EUNSUPPORTED,
 			    "cannot read '%s': .npy dtype %.*s is not supported (little-endian numbers only)",
 			    what, q ? (int)(q - p - 1) : 8, p + 1);
+			goto fail;
+		}
 	}
 	p = npy_field(h, hlen, "fortran_order");
-	if (p == NULL || end - p < 4 || memcmp(p, "False", 5) != 0)
-		return ladder_errf(err, LADDER_EUNSUPPORTED,
+	if (p == NULL || strncmp(p, "False", 5) != 0) {
+		rc = ladder_errf(err, LADDER_EUNSUPPORTED,
 		    "cannot read '%s': Fortran-ordered .npy is not supported", what);
+		goto fail;
+	}
 	p = npy_field(h, hlen, "shape");
-	if (p == NULL || *p != '(')
-		return ladder_errf(err, LADDER_EFORMAT, "cannot read '%s': .npy header has no shape", what);
+	if (p == NULL || *p != '(') {
+		ladder_errf(err, rc, "cannot read '%s': .npy header has no shape", what);
+		goto fail;
+	}
 	p++;
 	for (;;) {
 		char *e;
 		long long v;
 
-		while (p < end && (*p == ' ' || *p == ','))
+		while (*p == ' ' || *p == ',')
 			p++;
-		if (p >= end)
-			return ladder_errf(err, LADDER_EFORMAT, "cannot read '%s': bad .npy shape", what);
 		if (*p == ')')
 			break;
-		if (rank == LADDER_MAX_RANK)
-			return ladder_errf(err, LADDER_EFORMAT, "cannot read '%s': .npy rank is over %d",
-			    what, LADDER_MAX_RANK);
+		if (rank == LADDER_MAX_RANK) {
+			ladder_errf(err, rc, "cannot read '%s': .npy rank is over %d", what, LADDER_MAX_RANK);
+			goto fail;
+		}
 		v = strtoll(p, &e, 10);
-		if (e == p || v < 0 || e > end)
-			return ladder_errf(err, LADDER_EFORMAT, "cannot read '%s': bad .npy shape", what);
+		if (e == p || v < 0) {
+			ladder_errf(err, rc, "cannot read '%s': bad .npy shape", what);
+			goto fail;
+		}
 		dims[rank++] = v;
 		p = e;
 	}
+	free(h);
 	rc = data_tensor_alloc(out, dt, rank, dims, max_bytes, what, err);
 	if (rc != 0)
 		return rc;
@@ -175,6 +211,9 @@ data_npy_parse(const void *bytes, size_t len, const char *what, size_t max_bytes
 	}
 	memcpy(out->data, b + off + hlen, out->bytes);
 	return 0;
+fail:
+	free(h);
+	return rc;
 }
 
 int
