@@ -183,21 +183,27 @@ print_table(const struct ladder_profile_result *r)
 	}
 }
 
+/* A JSON string literal (names and paths come from users). */
+static void
+put_json_string(const char *s)
+{
+	putchar('"');
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			printf("\\%c", *p);
+		else if (*p < 0x20)
+			printf("\\u%04x", *p);
+		else
+			putchar(*p);
+	}
+	putchar('"');
+}
+
 static void
 print_json(const struct ladder_profile_result *r, const char *output)
 {
 	printf("{\n  \"schema\": \"ladder.profile-summary/1\",\n  \"output\": ");
-	{
-		/* paths are printed as JSON strings */
-		putchar('"');
-		for (const char *p = output; *p; p++) {
-			if (*p == '"' || *p == '\\')
-				putchar('\\');
-			if ((unsigned char)*p >= 0x20)
-				putchar(*p);
-		}
-		putchar('"');
-	}
+	put_json_string(output);
 	printf(",\n  \"fingerprint\": \"%s\",\n  \"measured\": %zu,\n  \"reused\": %zu,\n"
 	    "  \"modelled\": %zu,\n  \"rows\": [", r->hardware_fingerprint, r->measured, r->reused,
 	    r->modelled);
@@ -213,11 +219,13 @@ print_json(const struct ladder_profile_result *r, const char *output)
 		fmt_num(top5, sizeof top5, w->top5, "%.6g");
 		fmt_num(j, sizeof j, w->joules_per_inference, "%.6g");
 #define JN(s) (strcmp(s, "-") == 0 ? "null" : s)
-		printf("%s\n    {\"rung\": \"%s\", \"sha256\": \"%s\", \"hardware\": \"%s\", "
-		    "\"status\": \"%s\", \"p50_ms\": %s, \"p99_ms\": %s, \"converged\": %s, "
+		printf("%s\n    {\"rung\": ", i ? "," : "");
+		put_json_string(w->rung);
+		printf(", \"sha256\": \"%s\", \"hardware\": ", w->sha256);
+		put_json_string(w->hardware);
+		printf(", \"status\": \"%s\", \"p50_ms\": %s, \"p99_ms\": %s, \"converged\": %s, "
 		    "\"best_throughput_ips\": %s, \"server_max_rate_ips\": %s, \"top1\": %s, \"top5\": %s, "
 		    "\"joules_per_inference\": %s, \"energy_source\": \"%s\"}",
-		    i ? "," : "", w->rung, w->sha256, w->hardware,
 		    w->modelled ? "modelled" : w->cached ? "cached" : "measured", JN(p50), JN(p99),
 		    w->converged ? "true" : "false", JN(ips), JN(srv), JN(top1), JN(top5), JN(j),
 		    w->energy_source);
