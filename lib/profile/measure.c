@@ -163,6 +163,7 @@ struct builtin {
 	const struct ladder_dataset *ds;
 	void *synth;
 	int synth_batch;
+	struct ladder_tensor synth_t;	/* the synthetic input of synth_batch */
 	size_t cursor;			/* next sample for single-stream */
 };
 
@@ -174,15 +175,18 @@ run_batch(struct builtin *b, int batch, size_t start, struct ladder_err *err)
 
 	if (b->ds != NULL) {
 		rc = ladder_dataset_bind(b->ds, b->want, start, (size_t)batch, &t, err);
+	} else if (b->synth_batch == batch) {
+		t = b->synth_t;
+		rc = 0;
 	} else {
-		if (b->synth_batch != batch) {
-			free(b->synth);
-			b->synth = NULL;
-			b->synth_batch = 0;
-		}
+		free(b->synth);
+		b->synth = NULL;
+		b->synth_batch = 0;
 		rc = synthetic_input(b->want, batch, &t, &b->synth, err);
-		if (rc == 0)
+		if (rc == 0) {
+			b->synth_t = t;
 			b->synth_batch = batch;
+		}
 	}
 	if (rc != 0)
 		return rc;

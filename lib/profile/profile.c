@@ -230,9 +230,10 @@ profile_load_doc(const char *path, json_t **out, bool must_exist, struct ladder_
 		return ladder_errf(err, LADDER_EFORMAT, "cannot read '%s': not a ladder profile", path);
 	}
 	if (atoi(schema + 15) != 1) {
+		ladder_errf(err, LADDER_EFORMAT, "cannot read '%s': schema '%s' is not ladder.profile/1",
+		    path, schema);
 		json_decref(doc);
-		return ladder_errf(err, LADDER_EFORMAT,
-		    "cannot read '%s': schema '%s' is not ladder.profile/1", path, schema);
+		return LADDER_EFORMAT;
 	}
 	if (!json_is_array(json_object_get(doc, "hardware")) ||
 	    !json_is_array(json_object_get(doc, "data")) ||
