@@ -1,6 +1,6 @@
 /*
- * ladder-data.h: public interface of lib/data: tensor files (.npy by
- * engineer exec; .npz, ONNX .pb, IDX), and labelled evaluation data sets
+ * ladder-data.h: public interface of lib/data: tensor files (.npy,
+ * .npz, ONNX .pb, IDX), and labelled evaluation data sets
  * with their preprocessing (the data spec, man/ladder-data.5).
  */
 #ifndef LADDER_DATA_H
@@ -12,6 +12,21 @@
 
 #include "ladder-model.h"
 #include "ladder-util.h"
+
+/*
+ * npy: NumPy .npy files (format versions 1-3, C order, little-endian):
+ * float32, float16, float64, int8, uint8, int16, uint16, int32, uint32,
+ * int64, uint64, bool.  Every size in the header is checked against the
+ * file.  Loaded data and the tensor's name (NULL) live in `arena`.
+ */
+int ladder_npy_load_mem(const void *data, size_t len, struct ladder_arena *arena,
+    struct ladder_tensor *out, struct ladder_err *err);
+int ladder_npy_load(const char *path, struct ladder_arena *arena, struct ladder_tensor *out,
+    struct ladder_err *err);
+/* Appends the .npy encoding of t to out. */
+int ladder_npy_serialize(const struct ladder_tensor *t, struct ladder_buf *out,
+    struct ladder_err *err);
+int ladder_npy_save(const char *path, const struct ladder_tensor *t, struct ladder_err *err);
 
 /*
  * Tensor files read into a struct ladder_tensor whose name, data and dims

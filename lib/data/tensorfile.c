@@ -75,144 +75,27 @@ data_tensor_alloc(struct ladder_tensor *out, enum ladder_dtype dt, int rank, con
 	return 0;
 }
 
-/* Finds 'key': in the header dict and returns the text after the colon. */
-static const char *
-npy_field(const char *h, size_t hlen, const char *key)
-{
-	size_t klen = strlen(key);
-
-	for (size_t i = 0; i + klen + 2 < hlen; i++) {
-		if ((h[i] == '\'' || h[i] == '"') && memcmp(h + i + 1, key, klen) == 0 &&
-		    h[i + 1 + klen] == h[i]) {
-			const char *p = h + i + 2 + klen;
-
-			while (p < h + hlen && (*p == ' ' || *p == ':'))
-				p++;
-			return p;
-		}
-	}
-	return NULL;
-}
-
-static enum ladder_dtype
-npy_dtype(const char *d, size_t n)
-{
-	static const struct {
-		const char *descr;
-		enum ladder_dtype dt;
-	} map[] = {
-		{ "<f4", LADDER_DT_FLOAT }, { "<f8", LADDER_DT_DOUBLE }, { "<f2", LADDER_DT_FLOAT16 },
-		{ "|u1", LADDER_DT_UINT8 }, { "|i1", LADDER_DT_INT8 }, { "<i2", LADDER_DT_INT16 },
-		{ "<u2", LADDER_DT_UINT16 }, { "<i4", LADDER_DT_INT32 }, { "<u4", LADDER_DT_UINT32 },
-		{ "<i8", LADDER_DT_INT64 }, { "<u8", LADDER_DT_UINT64 }, { "|b1", LADDER_DT_BOOL },
-		{ "<u1", LADDER_DT_UINT8 }, { "<i1", LADDER_DT_INT8 },
-	};
-
-	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
-		if (n == 3 && memcmp(d, map[i].descr, 3) == 0)
-			return map[i].dt;
-	}
-	return LADDER_DT_UNDEFINED;
-}
-
+/* .npy parsing is lib/data/npy.c's; this copies out of its arena and names the file. */
 int
 data_npy_parse(const void *bytes, size_t len, const char *what, size_t max_bytes,
     struct ladder_tensor *out, struct ladder_err *err)
 {
-	const uint8_t *b = bytes;
-	const char *p, *end;
-	char *h;
-	int64_t dims[LADDER_MAX_RANK];
-	size_t hlen, off;
-	enum ladder_dtype dt;
-	int rank = 0, rc;
+	struct ladder_arena *arena = ladder_arena_new();
+	struct ladder_tensor t;
+	int rc;
 
 	memset(out, 0, sizeof *out);
-	if (len < 10 || memcmp(b, "\x93NUMPY", 6) != 0)
-		return ladder_errf(err, LADDER_EFORMAT, "cannot read '%s': not a .npy file", what);
-	if (b[6] == 1) {
-		hlen = b[8] | (size_t)b[9] << 8;
-		off = 10;
-	} else if ((b[6] == 2 || b[6] == 3) && len >= 12) {
-		hlen = b[8] | (size_t)b[9] << 8 | (size_t)b[10] << 16 | (size_t)b[11] << 24;
-		off = 12;
-	} else {
-		return ladder_errf(err, LADDER_EFORMAT, "cannot read '%s': .npy version %d is not supported",
-		    what, b[6]);
-	}
-	if (hlen > len - off || hlen > (1u << 20))
-		return ladder_errf(err, LADDER_EFORMAT, "cannot read '%s': truncated .npy header", what);
-	/* A NUL-terminated copy, so that no parse can run past the header. */
-	h = malloc(hlen + 1);
-	if (h == NULL)
+	if (arena == NULL)
 		return ladder_errf(err, LADDER_ENOMEM, "cannot read '%s': out of memory", what);
-	memcpy(h, b + off, hlen);
-	h[hlen] = '\0';
-	end = h + hlen;
-	rc = LADDER_EFORMAT;
-	p = npy_field(h, hlen, "descr");
-	if (p == NULL || p + 5 > end || (*p != '\'' && *p != '"')) {
-		ladder_errf(err, rc, "cannot read '%s': .npy header has no descr", what);
-		goto fail;
+	rc = ladder_npy_load_mem(bytes, len, arena, &t, err);
+	if (rc != 0) {
+		ladder_err_prefix(err, "cannot read '%s'", what);
+	} else {
+		rc = data_tensor_alloc(out, t.dtype, t.rank, t.dims, max_bytes, what, err);
+		if (rc == 0)
+			memcpy(out->data, t.data, out->bytes);
 	}
-	{
-		const char *q = memchr(p + 1, *p, (size_t)(end - p - 1));
-
-		dt = q ? npy_dtype(p + 1, (size_t)(q - p - 1)) : LADDER_DT_UNDEFINED;
-		if (dt == LADDER_DT_UNDEFINED) {
-			rc = ladder_errf(err, LADDER_EUNSUPPORTED,
-			    "cannot read '%s': .npy dtype %.*s is not supported (little-endian numbers only)",
-			    what, q ? (int)(q - p - 1) : 8, p + 1);
-			goto fail;
-		}
-	}
-	p = npy_field(h, hlen, "fortran_order");
-	if (p == NULL || strncmp(p, "False", 5) != 0) {
-		rc = ladder_errf(err, LADDER_EUNSUPPORTED,
-		    "cannot read '%s': Fortran-ordered .npy is not supported", what);
-		goto fail;
-	}
-	p = npy_field(h, hlen, "shape");
-	if (p == NULL || *p != '(') {
-		ladder_errf(err, rc, "cannot read '%s': .npy header has no shape", what);
-		goto fail;
-	}
-	p++;
-	for (;;) {
-		char *e;
-		long long v;
-
-		while (*p == ' ' || *p == ',')
-			p++;
-		if (*p == ')')
-			break;
-		if (rank == LADDER_MAX_RANK) {
-			ladder_errf(err, rc, "cannot read '%s': .npy rank is over %d", what, LADDER_MAX_RANK);
-			goto fail;
-		}
-		v = strtoll(p, &e, 10);
-		if (e == p || v < 0) {
-			ladder_errf(err, rc, "cannot read '%s': bad .npy shape", what);
-			goto fail;
-		}
-		dims[rank++] = v;
-		p = e;
-	}
-	free(h);
-	rc = data_tensor_alloc(out, dt, rank, dims, max_bytes, what, err);
-	if (rc != 0)
-		return rc;
-	if (out->bytes > len - off - hlen) {
-		rc = ladder_errf(err, LADDER_EFORMAT,
-		    "cannot read '%s': truncated .npy data (needs %zu bytes, has %zu)", what, out->bytes,
-		    len - off - hlen);
-		ladder_data_tensor_release(out);
-		return rc;
-	}
-	memcpy(out->data, b + off + hlen, out->bytes);
-	return 0;
-fail:
-	free(h);
+	ladder_arena_free(arena);
 	return rc;
 }
 

@@ -294,9 +294,12 @@ tensor_from_pb(struct load_ctx *c, const Onnx__TensorProto *tp, struct ladder_te
 	memset(t, 0, sizeof *t);
 	if ((rc = dup_name(c, tp->name, &t->name)) != 0 || (rc = dup_opt(c, tp->doc_string, &t->doc_string)) != 0)
 		return rc;
-	if (!tp->has_data_type || tp->data_type <= 0 || tp->data_type >= LADDER_DT_COUNT_)
-		return ladder_errf(c->err, LADDER_EUNSUPPORTED, "tensor '%s' has %s data type %d",
-		    tensor_label(t), tp->has_data_type ? "unsupported" : "no", (int)tp->data_type);
+	if (!tp->has_data_type || tp->data_type <= 0 || tp->data_type >= LADDER_DT_COUNT_) {
+		if (!tp->has_data_type)
+			return ladder_errf(c->err, LADDER_EFORMAT, "tensor '%s' has no data type", tensor_label(t));
+		return ladder_errf(c->err, LADDER_EUNSUPPORTED, "tensor '%s' has unsupported data type %d",
+		    tensor_label(t), (int)tp->data_type);
+	}
 	t->dtype = (enum ladder_dtype)tp->data_type;
 	if (tp->n_dims > LADDER_MAX_RANK)
 		return ladder_errf(c->err, LADDER_EUNSUPPORTED, "tensor '%s' has rank %zu (at most %d supported)",
@@ -717,7 +720,7 @@ unpack_checked(const ProtobufCMessageDescriptor *d, const void *data, size_t len
 		return NULL;
 	}
 	if (rc != 0) {
-		ladder_errf(err, LADDER_EFORMAT, "not a valid %s (malformed protobuf at byte %zu)",
+		ladder_errf(err, LADDER_EFORMAT, "not a valid %s (truncated or malformed protobuf at byte %zu)",
 		    d == &onnx__model_proto__descriptor ? "ONNX model" : "ONNX tensor", where);
 		return NULL;
 	}

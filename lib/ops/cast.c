@@ -2,7 +2,8 @@
  * cast.c: Cast and CastLike between every numeric dtype, bool, float16 and
  * bfloat16.  Strings are not supported (a clear error at plan time).
  * Floats to integers truncate toward zero; NaN becomes 0 and values beyond
- * int64 saturate before wrapping to the target width.
+ * int64 saturate before wrapping to the target width.  To bfloat16 the
+ * float is truncated (the upper 16 bits), as the ONNX reference does.
  */
 #include <math.h>
 #include <stdbool.h>
@@ -149,6 +150,18 @@ cast_run(struct op_ctx *c, struct ladder_err *err)
 
 		for (int64_t i = 0; i < n; i++)
 			py[i] = op_half_to_float(px[i]);
+		return 0;
+	}
+	if (y->dtype == LADDER_DT_BFLOAT16) {
+		uint16_t *py = y->data;
+
+		for (int64_t i = 0; i < n; i++) {
+			float f = (float)op_get_double(x, i);
+			uint32_t bits;
+
+			memcpy(&bits, &f, sizeof bits);
+			py[i] = (uint16_t)(bits >> 16);
+		}
 		return 0;
 	}
 	if (ew_is_float(y->dtype)) {

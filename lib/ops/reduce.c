@@ -61,7 +61,7 @@ red_axes(struct op_ctx *c, struct red_params *p, int rank, struct ladder_err *er
 		const struct exec_value *a = c->in[1];
 		int64_t m = op_numel(a);
 
-		if (a->data == NULL)
+		if (m > 0 && a->data == NULL)
 			return op_fail(c, err, LADDER_EUNSUPPORTED,
 			    "axes input '%s' is not known before run", a->name ? a->name : "?");
 		if (m < 0 || m > LADDER_MAX_RANK)

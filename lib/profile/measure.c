@@ -594,7 +594,7 @@ measure_external(const struct measure_ctx *c, const struct rung_input *r,
 
 		dims[0] = (int64_t)ds->samples;
 		memcpy(dims + 1, ds->sample_dims, (size_t)ds->sample_rank * sizeof dims[0]);
-		rc = profile_npy_write(data_path, ds->dtype == LADDER_DT_UINT8 ? "|u1" : "<f4", dims,
+		rc = profile_npy_write(data_path, ds->dtype, dims,
 		    ds->sample_rank + 1, ds->data, ds->samples * ds->sample_bytes, err);
 		if (rc != 0)
 			goto done;

@@ -60,44 +60,13 @@ ladder_profile_result_free(struct ladder_profile_result *r)
 }
 
 int
-profile_npy_write(const char *path, const char *descr, const int64_t *dims, int rank,
+profile_npy_write(const char *path, enum ladder_dtype dtype, const int64_t *dims, int rank,
     const void *data, size_t bytes, struct ladder_err *err)
 {
-	struct ladder_buf b;
-	char header[256];
-	size_t at = 0, pad;
-	int rc;
+	struct ladder_tensor t = { .dtype = dtype, .rank = rank, .data = (void *)data, .bytes = bytes };
 
-	at += (size_t)snprintf(header, sizeof header, "{'descr': '%s', 'fortran_order': False, 'shape': (",
-	    descr);
-	for (int i = 0; i < rank; i++)
-		at += (size_t)snprintf(header + at, sizeof header - at, "%lld%s", (long long)dims[i],
-		    rank == 1 ? "," : i + 1 < rank ? ", " : "");
-	at += (size_t)snprintf(header + at, sizeof header - at, "), }");
-	/* The header ends in '\n' and the data starts 64-aligned. */
-	pad = 64 - (10 + at + 1) % 64;
-	if (pad == 64)
-		pad = 0;
-	ladder_buf_init(&b);
-	ladder_buf_add(&b, "\x93NUMPY\x01\x00", 8);
-	{
-		size_t hlen = at + pad + 1;
-		uint8_t le[2] = { (uint8_t)(hlen & 0xff), (uint8_t)(hlen >> 8) };
-
-		ladder_buf_add(&b, le, 2);
-	}
-	ladder_buf_add(&b, header, at);
-	for (size_t i = 0; i < pad; i++)
-		ladder_buf_add(&b, " ", 1);
-	ladder_buf_add(&b, "\n", 1);
-	ladder_buf_add(&b, data, bytes);
-	if (b.failed) {
-		ladder_buf_release(&b);
-		return ladder_errf(err, LADDER_ENOMEM, "cannot write '%s': out of memory", path);
-	}
-	rc = ladder_write_file(path, b.data, b.len, err);
-	ladder_buf_release(&b);
-	return rc;
+	memcpy(t.dims, dims, (size_t)rank * sizeof t.dims[0]);
+	return ladder_npy_save(path, &t, err);
 }
 
 /* ---- inputs: ladder.json or ONNX files ---- */
@@ -796,11 +765,11 @@ ladder_profile_run(const struct ladder_profile_options *o, const struct ladder_p
 			rc = ladder_mkdirs(samples_dir, err);
 			snprintf(path, sizeof path, "%s/%s", samples_dir, outputs_name(r, ds, runner));
 			if (rc == 0)
-				rc = profile_npy_write(path, "<f4", dims, 2, m.outputs,
+				rc = profile_npy_write(path, LADDER_DT_FLOAT, dims, 2, m.outputs,
 				    ds->samples * m.out_cols * sizeof(float), err);
 			if (rc == 0 && !labels_written) {
 				snprintf(path, sizeof path, "%s/labels-%s.npy", samples_dir, ds->sha256);
-				rc = profile_npy_write(path, "<i4", dims, 1, ds->labels,
+				rc = profile_npy_write(path, LADDER_DT_INT32, dims, 1, ds->labels,
 				    ds->samples * sizeof(int32_t), err);
 				labels_written = true;
 			}

@@ -70,8 +70,8 @@ void measurement_release(struct measurement *m);
 /* Accuracy from [n, cols] float outputs; fills top1/top5 and guesses kind if "". */
 void measurement_accuracy(struct measurement *m, const int32_t *labels, size_t n);
 
-/* npy.c-like writer used for the per-sample files. */
-int profile_npy_write(const char *path, const char *descr, const int64_t *dims, int rank,
+/* Writes a .npy (through lib/data/npy.c). */
+int profile_npy_write(const char *path, enum ladder_dtype dtype, const int64_t *dims, int rank,
     const void *data, size_t bytes, struct ladder_err *err);
 
 /* profile.c: the document (schema checked; a missing file is an empty profile unless must_exist). */

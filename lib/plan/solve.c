@@ -1,0 +1,1152 @@
+/* solve.c: the GLPK model (the only glpk.h user), greedy plans, rounding and repair. */
+#include <glpk.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plan/plan.h"
+#include "util/banned.h"
+
+#define INST_TOL 1e-7
+
+bool plan_open_rows = true;
+
+static long
+instances_for(double load)
+{
+	double c = ceil(load - INST_TOL);
+
+	return c < 0 ? 0 : (long)c;
+}
+
+/* ---- solutions and incremental state ---- */
+
+struct state {
+	const struct plan_model *m;
+	double *x, *load, *link, *mem_used;
+	double *rung_streams;	/* [node * n_rungs + rung]: streams using the rung there */
+};
+
+static int
+state_init(struct state *st, const struct plan_model *m)
+{
+	size_t nn = m->topo->n_nodes, nr = m->in->n_rungs;
+
+	memset(st, 0, sizeof *st);
+	st->m = m;
+	st->x = calloc(m->n_options + 1, sizeof *st->x);
+	st->load = calloc(nn + 1, sizeof *st->load);
+	st->link = calloc(m->topo->n_links + 1, sizeof *st->link);
+	st->mem_used = calloc(nn + 1, sizeof *st->mem_used);
+	st->rung_streams = calloc(nn * nr + 1, sizeof *st->rung_streams);
+	if (!st->x || !st->load || !st->link || !st->mem_used || !st->rung_streams)
+		return LADDER_ENOMEM;
+	return 0;
+}
+
+static void
+state_release(struct state *st)
+{
+	free(st->x);
+	free(st->load);
+	free(st->link);
+	free(st->mem_used);
+	free(st->rung_streams);
+}
+
+static void
+state_add(struct state *st, size_t oi, double q)
+{
+	const struct plan_model *m = st->m;
+	const struct plan_option *o = &m->options[oi];
+	size_t nr = m->in->n_rungs;
+
+	st->x[oi] += q;
+	for (int i = 0; i < o->n_use; i++) {
+		const struct plan_use *u = &o->use[i];
+		double *rs = &st->rung_streams[(size_t)u->node * nr + (size_t)u->rung];
+		double mem = plan_perf_at(m->in, u->rung, m->topo->nodes[u->node].hw)->mem_mb;
+
+		st->load[u->node] += q * u->inst_per_stream;
+		if (*rs < 0.5 && *rs + q >= 0.5)
+			st->mem_used[u->node] += mem;
+		else if (*rs >= 0.5 && *rs + q < 0.5)
+			st->mem_used[u->node] -= mem;
+		*rs += q;
+	}
+	for (size_t j = o->luse_off; j < o->luse_off + o->n_luse; j++)
+		st->link[m->luse[j].link] += q * m->luse[j].mbps_per_stream;
+}
+
+/*
+ * Cost change of adding q streams (q may be negative) to option oi, or
+ * INFINITY when a limit would be exceeded.
+ */
+static double
+state_delta(const struct state *st, size_t oi, double q)
+{
+	const struct plan_model *m = st->m;
+	const struct plan_option *o = &m->options[oi];
+	size_t nr = m->in->n_rungs;
+	double d = q * o->var_cost;
+
+	for (int i = 0; i < o->n_use; i++) {
+		const struct plan_use *u = &o->use[i];
+		const struct plan_node *nd = &m->topo->nodes[u->node];
+		double add = 0, before, after;
+		bool first = true;
+
+		/* Sum the uses of the same node once (a cascade may use it twice). */
+		for (int j = 0; j < i && first; j++)
+			first = o->use[j].node != u->node;
+		if (!first)
+			continue;
+		for (int j = i; j < o->n_use; j++) {
+			if (o->use[j].node == u->node)
+				add += q * o->use[j].inst_per_stream;
+		}
+		before = (double)instances_for(st->load[u->node]);
+		after = (double)instances_for(st->load[u->node] + add);
+		if (q > 0 && after > (double)nd->max_instances)
+			return INFINITY;
+		d += (after - before) * nd->cost_per_hour;
+		if (q > 0) {
+			double extra = 0;
+
+			for (int j = i; j < o->n_use; j++) {
+				if (o->use[j].node == u->node &&
+				    st->rung_streams[(size_t)u->node * nr + (size_t)o->use[j].rung] < 0.5)
+					extra += plan_perf_at(m->in, o->use[j].rung, nd->hw)->mem_mb;
+			}
+			if (extra > 0 && st->mem_used[u->node] + extra > nd->memory_mb * (1 + 1e-9))
+				return INFINITY;
+		}
+	}
+	if (q > 0) {
+		for (size_t j = o->luse_off; j < o->luse_off + o->n_luse; j++) {
+			const struct plan_link *l = &m->topo->links[m->luse[j].link];
+
+			if (st->link[m->luse[j].link] + q * m->luse[j].mbps_per_stream >
+			    l->bandwidth_mbps * (1 + 1e-9))
+				return INFINITY;
+		}
+	}
+	return d;
+}
+
+int
+plan_solution_init(struct plan_solution *s, const struct plan_model *m)
+{
+	memset(s, 0, sizeof *s);
+	s->x = calloc(m->n_options + 1, sizeof *s->x);
+	s->inst = calloc(m->topo->n_nodes + 1, sizeof *s->inst);
+	return s->x && s->inst ? 0 : LADDER_ENOMEM;
+}
+
+void
+plan_solution_release(struct plan_solution *s)
+{
+	free(s->x);
+	free(s->inst);
+	memset(s, 0, sizeof *s);
+}
+
+void
+plan_solution_copy(struct plan_solution *dst, const struct plan_solution *src,
+    const struct plan_model *m)
+{
+	memcpy(dst->x, src->x, m->n_options * sizeof *dst->x);
+	memcpy(dst->inst, src->inst, m->topo->n_nodes * sizeof *dst->inst);
+	dst->feasible = src->feasible;
+	dst->cost = src->cost;
+	dst->compute_cost = src->compute_cost;
+	dst->network_cost = src->network_cost;
+	dst->energy_cost = src->energy_cost;
+}
+
+bool
+plan_solution_evaluate(struct plan_solution *s, const struct plan_model *m)
+{
+	const struct plan_topology *t = m->topo;
+	struct state st;
+	bool ok = true;
+
+	if (state_init(&st, m) != 0) {
+		state_release(&st);
+		s->feasible = false;
+		return false;
+	}
+	s->compute_cost = s->network_cost = s->energy_cost = 0;
+	for (size_t c = 0; c < m->n_classes; c++) {
+		const struct plan_class *cl = &m->classes[c];
+		double served = 0;
+
+		for (size_t i = cl->opt_begin; i < cl->opt_end; i++) {
+			if (s->x[i] < 0 || s->x[i] != floor(s->x[i]))
+				ok = false;
+			if (s->x[i] > 0) {
+				state_add(&st, i, s->x[i]);
+				s->network_cost += s->x[i] * m->options[i].net_cost;
+				s->energy_cost += s->x[i] * (m->options[i].var_cost - m->options[i].net_cost);
+			}
+			served += s->x[i];
+		}
+		if (fabs(served - (double)cl->streams) > 1e-6)
+			ok = false;
+	}
+	for (size_t k = 0; k < t->n_nodes; k++) {
+		s->inst[k] = instances_for(st.load[k]);
+		if (s->inst[k] > t->nodes[k].max_instances)
+			ok = false;
+		if (st.mem_used[k] > t->nodes[k].memory_mb * (1 + 1e-9))
+			ok = false;
+		s->compute_cost += (double)s->inst[k] * t->nodes[k].cost_per_hour;
+	}
+	for (size_t l = 0; l < t->n_links; l++) {
+		if (st.link[l] > t->links[l].bandwidth_mbps * (1 + 1e-9))
+			ok = false;
+	}
+	s->cost = s->compute_cost + s->network_cost + s->energy_cost;
+	s->feasible = ok;
+	state_release(&st);
+	return ok;
+}
+
+/* ---- greedy ---- */
+
+static int
+cmp_class_demand(const void *a, const void *b, void *arg)
+{
+	const struct plan_model *m = arg;
+	const struct plan_class *x = &m->classes[*(const size_t *)a];
+	const struct plan_class *y = &m->classes[*(const size_t *)b];
+	double dx = (double)x->streams * m->topo->workloads[x->workload].rate_hz;
+	double dy = (double)y->streams * m->topo->workloads[y->workload].rate_hz;
+	size_t ia = *(const size_t *)a, ib = *(const size_t *)b;
+
+	if (dx != dy)
+		return dx < dy ? 1 : -1;
+	return (ia > ib) - (ia < ib);
+}
+
+/* Places q streams of class c on the option with the least cost per stream; false if none. */
+static bool
+greedy_place(struct state *st, const struct plan_class *cl, const bool *allowed, double q)
+{
+	size_t best = SIZE_MAX;
+	double best_cost = INFINITY;
+
+	for (size_t i = cl->opt_begin; i < cl->opt_end; i++) {
+		double d;
+
+		if (allowed != NULL && !allowed[i])
+			continue;
+		d = state_delta(st, i, q);
+		if (d < best_cost - 1e-12) {
+			best_cost = d;
+			best = i;
+		}
+	}
+	if (best == SIZE_MAX)
+		return false;
+	state_add(st, best, q);
+	return true;
+}
+
+void
+plan_greedy(const struct plan_model *m, const bool *allowed, struct plan_solution *s)
+{
+	struct state st;
+	size_t *order = calloc(m->n_classes + 1, sizeof *order);
+	bool ok = true;
+
+	s->feasible = false;
+	if (order == NULL || state_init(&st, m) != 0) {
+		free(order);
+		return;
+	}
+	for (size_t c = 0; c < m->n_classes; c++)
+		order[c] = c;
+	qsort_r(order, m->n_classes, sizeof *order, cmp_class_demand, (void *)m);
+	for (size_t k = 0; k < m->n_classes && ok; k++) {
+		const struct plan_class *cl = &m->classes[order[k]];
+		double left = (double)cl->streams, q = left;
+
+		/* Whole class at once, else in halving chunks. */
+		while (left > 0 && ok) {
+			if (q > left)
+				q = left;
+			if (greedy_place(&st, cl, allowed, q)) {
+				left -= q;
+				continue;
+			}
+			if (q <= 1)
+				ok = false;
+			q = floor(q / 2) < 1 ? 1 : floor(q / 2);
+		}
+	}
+	memcpy(s->x, st.x, m->n_options * sizeof *s->x);
+	if (ok)
+		plan_solution_evaluate(s, m);
+	state_release(&st);
+	free(order);
+}
+
+/* ---- rounding, repair and local improvement ---- */
+
+static void
+state_from(struct state *st, const double *x)
+{
+	const struct plan_model *m = st->m;
+
+	for (size_t i = 0; i < m->n_options; i++) {
+		if (x[i] > 0)
+			state_add(st, i, x[i]);
+	}
+}
+
+/* Moves streams between options of one class while the cost falls. */
+static void
+improve(struct state *st, const bool *allowed)
+{
+	const struct plan_model *m = st->m;
+
+	for (int pass = 0; pass < 20; pass++) {
+		bool moved = false;
+
+		for (size_t c = 0; c < m->n_classes; c++) {
+			const struct plan_class *cl = &m->classes[c];
+
+			for (size_t a = cl->opt_begin; a < cl->opt_end; a++) {
+				double qs[2];
+
+				if (st->x[a] < 1)
+					continue;
+				qs[0] = st->x[a];
+				qs[1] = 1;
+				for (int qi = 0; qi < 2 && st->x[a] >= 1; qi++) {
+					double q = qs[qi] > st->x[a] ? st->x[a] : qs[qi];
+					double out = state_delta(st, a, -q);
+					size_t best = SIZE_MAX;
+					double best_d = -1e-9;
+
+					state_add(st, a, -q);
+					for (size_t b = cl->opt_begin; b < cl->opt_end; b++) {
+						double d;
+
+						if (b == a || (allowed != NULL && !allowed[b]))
+							continue;
+						d = out + state_delta(st, b, q);
+						if (d < best_d) {
+							best_d = d;
+							best = b;
+						}
+					}
+					if (best == SIZE_MAX) {
+						state_add(st, a, q);
+						continue;
+					}
+					state_add(st, best, q);
+					moved = true;
+				}
+			}
+		}
+		if (!moved)
+			break;
+	}
+}
+
+/* Over a limit: move streams off the offending nodes and links, cheapest move first. */
+static bool
+repair(struct state *st, const bool *allowed)
+{
+	const struct plan_model *m = st->m;
+	const struct plan_topology *t = m->topo;
+
+	for (size_t iter = 0; iter < 4 * m->n_options + 100 && iter < 5000; iter++) {
+		int bad_node = -1, bad_link = -1;
+		size_t best_a = SIZE_MAX, best_b = SIZE_MAX;
+		double best_d = INFINITY;
+
+		for (size_t k = 0; k < t->n_nodes && bad_node < 0; k++) {
+			if (instances_for(st->load[k]) > t->nodes[k].max_instances ||
+			    st->mem_used[k] > t->nodes[k].memory_mb * (1 + 1e-9))
+				bad_node = (int)k;
+		}
+		for (size_t l = 0; l < t->n_links && bad_node < 0 && bad_link < 0; l++) {
+			if (st->link[l] > t->links[l].bandwidth_mbps * (1 + 1e-9))
+				bad_link = (int)l;
+		}
+		if (bad_node < 0 && bad_link < 0)
+			return true;
+		for (size_t a = 0; a < m->n_options; a++) {
+			const struct plan_option *o = &m->options[a];
+			const struct plan_class *cl = &m->classes[o->cls];
+			bool uses = false;
+
+			if (st->x[a] < 1)
+				continue;
+			for (int i = 0; i < o->n_use && !uses; i++)
+				uses = o->use[i].node == bad_node;
+			for (size_t j = o->luse_off; j < o->luse_off + o->n_luse && !uses; j++)
+				uses = m->luse[j].link == bad_link;
+			if (!uses)
+				continue;
+			state_add(st, a, -1);
+			for (size_t b = cl->opt_begin; b < cl->opt_end; b++) {
+				double d;
+
+				if (b == a || (allowed != NULL && !allowed[b]))
+					continue;
+				d = state_delta(st, b, 1);
+				if (d < best_d) {
+					best_d = d;
+					best_a = a;
+					best_b = b;
+				}
+			}
+			state_add(st, a, 1);
+		}
+		if (best_a == SIZE_MAX)
+			return false;
+		state_add(st, best_a, -1);
+		state_add(st, best_b, 1);
+	}
+	return false;
+}
+
+void
+plan_round_repair(const struct plan_model *m, const bool *allowed, const double *x,
+    struct plan_solution *s)
+{
+	struct state st;
+	double *xr = calloc(m->n_options + 1, sizeof *xr);
+
+	s->feasible = false;
+	if (xr == NULL || state_init(&st, m) != 0) {
+		free(xr);
+		return;
+	}
+	for (size_t c = 0; c < m->n_classes; c++) {
+		const struct plan_class *cl = &m->classes[c];
+		double left = (double)cl->streams;
+
+		for (size_t i = cl->opt_begin; i < cl->opt_end; i++) {
+			double v = x[i] < 0 ? 0 : x[i];
+
+			xr[i] = floor(v + 1e-6);
+			left -= xr[i];
+		}
+		/* The remainder goes to the largest fractional parts (ties: lower index). */
+		while (left > 0.5) {
+			size_t best = SIZE_MAX;
+			double best_frac = -1;
+
+			for (size_t i = cl->opt_begin; i < cl->opt_end; i++) {
+				double f = x[i] - xr[i];
+
+				if ((allowed == NULL || allowed[i]) && f > best_frac) {
+					best_frac = f;
+					best = i;
+				}
+			}
+			if (best == SIZE_MAX)
+				break;
+			xr[best] += 1;
+			left -= 1;
+		}
+		while (left < -0.5) {
+			for (size_t i = cl->opt_end; i-- > cl->opt_begin && left < -0.5;) {
+				if (xr[i] >= 1) {
+					xr[i] -= 1;
+					left += 1;
+				}
+			}
+		}
+	}
+	state_from(&st, xr);
+	if (repair(&st, allowed)) {
+		improve(&st, allowed);
+		memcpy(s->x, st.x, m->n_options * sizeof *s->x);
+		for (size_t i = 0; i < m->n_options; i++)
+			s->x[i] = floor(s->x[i] + 0.5);
+		plan_solution_evaluate(s, m);
+	}
+	state_release(&st);
+	free(xr);
+}
+
+/* ---- the GLPK model ---- */
+
+struct lp {
+	glp_prob *p;
+	int *col_x;		/* [n_options] column or 0 */
+	int *col_m;		/* [n_nodes] */
+	int *col_z;		/* [n_nodes * n_rungs] */
+	int *col_s;		/* [n_classes] elastic slack or 0 */
+	int *row_demand;	/* [n_classes] */
+	int *row_cap;		/* [n_nodes] */
+	int *row_link;		/* [n_links] */
+	int n_cols;
+};
+
+static void
+lp_release(struct lp *lp)
+{
+	if (lp->p != NULL)
+		glp_delete_prob(lp->p);
+	free(lp->col_x);
+	free(lp->col_m);
+	free(lp->col_z);
+	free(lp->col_s);
+	free(lp->row_demand);
+	free(lp->row_cap);
+	free(lp->row_link);
+	memset(lp, 0, sizeof *lp);
+}
+
+/* Growable triplet list for glp_load_matrix (1-based). */
+struct triplets {
+	int *ia, *ja;
+	double *ar;
+	size_t n, cap;
+};
+
+static int
+trip_add(struct triplets *t, int i, int j, double v)
+{
+	if (t->n + 1 >= t->cap) {
+		size_t nc = t->cap ? 2 * t->cap : 4096;
+		int *ia = realloc(t->ia, nc * sizeof *ia), *ja;
+		double *ar;
+
+		if (ia == NULL)
+			return LADDER_ENOMEM;
+		t->ia = ia;
+		if ((ja = realloc(t->ja, nc * sizeof *ja)) == NULL)
+			return LADDER_ENOMEM;
+		t->ja = ja;
+		if ((ar = realloc(t->ar, nc * sizeof *ar)) == NULL)
+			return LADDER_ENOMEM;
+		t->ar = ar;
+		t->cap = nc;
+	}
+	t->n++;
+	t->ia[t->n] = i;
+	t->ja[t->n] = j;
+	t->ar[t->n] = v;
+	return 0;
+}
+
+enum lp_mode { LP_COST, LP_ELASTIC, LP_FIXED };
+
+/*
+ * Builds the model over the allowed options.  LP_ELASTIC adds a slack per
+ * demand row and minimises unserved streams; LP_FIXED fixes instances and
+ * residency to the given solution (for duals).
+ */
+static int
+lp_build(struct lp *lp, const struct plan_model *m, const bool *allowed, enum lp_mode mode,
+    const struct plan_solution *fixed)
+{
+	const struct plan_topology *t = m->topo;
+	size_t nn = t->n_nodes, nr = m->in->n_rungs;
+	struct triplets tr = { 0 };
+	int rows = 0, cols = 0, rc = LADDER_ENOMEM;
+	bool *touched = calloc(nn + 1, sizeof *touched);
+	double *mem_fixed = NULL;
+
+	memset(lp, 0, sizeof *lp);
+	lp->col_x = calloc(m->n_options + 1, sizeof *lp->col_x);
+	lp->col_m = calloc(nn + 1, sizeof *lp->col_m);
+	lp->col_z = calloc(nn * nr + 1, sizeof *lp->col_z);
+	lp->col_s = calloc(m->n_classes + 1, sizeof *lp->col_s);
+	lp->row_demand = calloc(m->n_classes + 1, sizeof *lp->row_demand);
+	lp->row_cap = calloc(nn + 1, sizeof *lp->row_cap);
+	lp->row_link = calloc(t->n_links + 1, sizeof *lp->row_link);
+	if (!touched || !lp->col_x || !lp->col_m || !lp->col_z || !lp->col_s || !lp->row_demand ||
+	    !lp->row_cap || !lp->row_link)
+		goto out;
+	lp->p = glp_create_prob();
+	glp_set_obj_dir(lp->p, GLP_MIN);
+	/* Columns: x, then m, then z, then slacks. */
+	for (size_t i = 0; i < m->n_options; i++) {
+		const struct plan_option *o = &m->options[i];
+
+		if (allowed != NULL && !allowed[i])
+			continue;
+		lp->col_x[i] = ++cols;
+		for (int u = 0; u < o->n_use; u++)
+			touched[o->use[u].node] = true;
+	}
+	for (size_t k = 0; k < nn; k++) {
+		if (touched[k])
+			lp->col_m[k] = ++cols;
+	}
+	for (size_t i = 0; i < m->n_options; i++) {
+		const struct plan_option *o = &m->options[i];
+
+		if (lp->col_x[i] == 0)
+			continue;
+		for (int u = 0; u < o->n_use; u++) {
+			size_t zi = (size_t)o->use[u].node * nr + (size_t)o->use[u].rung;
+
+			if (m->node_needs_z[o->use[u].node] && lp->col_z[zi] == 0)
+				lp->col_z[zi] = ++cols;
+		}
+	}
+	if (mode == LP_ELASTIC) {
+		for (size_t c = 0; c < m->n_classes; c++)
+			lp->col_s[c] = ++cols;
+	}
+	lp->n_cols = cols;
+	if (cols == 0) {
+		rc = LADDER_EINFEASIBLE;
+		goto out;
+	}
+	glp_add_cols(lp->p, cols);
+	for (size_t i = 0; i < m->n_options; i++) {
+		int j = lp->col_x[i];
+
+		if (j == 0)
+			continue;
+		glp_set_col_bnds(lp->p, j, GLP_LO, 0, 0);
+		glp_set_obj_coef(lp->p, j, mode == LP_ELASTIC ? 0 : m->options[i].var_cost);
+		if (mode == LP_COST && m->x_integer)
+			glp_set_col_kind(lp->p, j, GLP_IV);
+	}
+	for (size_t k = 0; k < nn; k++) {
+		int j = lp->col_m[k];
+
+		if (j == 0)
+			continue;
+		if (mode == LP_FIXED) {
+			glp_set_col_bnds(lp->p, j, GLP_FX, (double)fixed->inst[k], (double)fixed->inst[k]);
+		} else {
+			glp_set_col_bnds(lp->p, j, GLP_DB, 0, (double)t->nodes[k].max_instances);
+			if (mode == LP_COST)
+				glp_set_col_kind(lp->p, j, GLP_IV);
+		}
+		glp_set_obj_coef(lp->p, j, mode == LP_ELASTIC ? 0 : t->nodes[k].cost_per_hour);
+	}
+	if (mode == LP_FIXED) {
+		mem_fixed = calloc(nn * nr + 1, sizeof *mem_fixed);
+		if (mem_fixed == NULL)
+			goto out;
+		for (size_t i = 0; i < m->n_options; i++) {
+			for (int u = 0; u < m->options[i].n_use && fixed->x[i] > 0; u++)
+				mem_fixed[(size_t)m->options[i].use[u].node * nr +
+				    (size_t)m->options[i].use[u].rung] = 1;
+		}
+	}
+	for (size_t zi = 0; zi < nn * nr; zi++) {
+		int j = lp->col_z[zi];
+
+		if (j == 0)
+			continue;
+		if (mode == LP_FIXED)
+			glp_set_col_bnds(lp->p, j, GLP_FX, mem_fixed[zi], mem_fixed[zi]);
+		else if (mode == LP_COST)
+			glp_set_col_kind(lp->p, j, GLP_BV);
+		else
+			glp_set_col_bnds(lp->p, j, GLP_DB, 0, 1);
+	}
+	for (size_t c = 0; c < m->n_classes && mode == LP_ELASTIC; c++) {
+		glp_set_col_bnds(lp->p, lp->col_s[c], GLP_LO, 0, 0);
+		glp_set_obj_coef(lp->p, lp->col_s[c], 1);
+	}
+	/* Rows: demand per class. */
+	for (size_t c = 0; c < m->n_classes; c++) {
+		const struct plan_class *cl = &m->classes[c];
+		bool any = lp->col_s[c] != 0;
+
+		for (size_t i = cl->opt_begin; i < cl->opt_end && !any; i++)
+			any = lp->col_x[i] != 0;
+		if (!any) {
+			rc = LADDER_EINFEASIBLE;
+			goto out;
+		}
+		lp->row_demand[c] = ++rows;
+		for (size_t i = cl->opt_begin; i < cl->opt_end; i++) {
+			if (lp->col_x[i] != 0 && trip_add(&tr, rows, lp->col_x[i], 1) != 0)
+				goto out;
+		}
+		if (lp->col_s[c] != 0 && trip_add(&tr, rows, lp->col_s[c], 1) != 0)
+			goto out;
+	}
+	/* Capacity per node: load - m <= 0. */
+	for (size_t i = 0; i < m->n_options; i++) {
+		const struct plan_option *o = &m->options[i];
+
+		for (int u = 0; u < o->n_use && lp->col_x[i] != 0; u++) {
+			int k = o->use[u].node;
+			double coef = 0;
+			bool first = true;
+
+			/* A cascade may use a node twice: one coefficient per node. */
+			for (int u2 = 0; u2 < u && first; u2++)
+				first = o->use[u2].node != k;
+			if (!first)
+				continue;
+			for (int u2 = u; u2 < o->n_use; u2++) {
+				if (o->use[u2].node == k)
+					coef += o->use[u2].inst_per_stream;
+			}
+			if (lp->row_cap[k] == 0) {
+				lp->row_cap[k] = ++rows;
+				if (trip_add(&tr, rows, lp->col_m[k], -1) != 0)
+					goto out;
+			}
+			if (trip_add(&tr, lp->row_cap[k], lp->col_x[i], coef) != 0)
+				goto out;
+		}
+	}
+	/* Bandwidth per link. */
+	for (size_t i = 0; i < m->n_options; i++) {
+		const struct plan_option *o = &m->options[i];
+
+		for (size_t j = o->luse_off; j < o->luse_off + o->n_luse && lp->col_x[i] != 0; j++) {
+			int l = m->luse[j].link;
+
+			if (lp->row_link[l] == 0)
+				lp->row_link[l] = ++rows;
+			if (trip_add(&tr, lp->row_link[l], lp->col_x[i], m->luse[j].mbps_per_stream) != 0)
+				goto out;
+		}
+	}
+	/*
+	 * Opening rows, one per (class, node): a class may put streams on a node
+	 * only if it runs an instance there (sum x <= n * m).  Redundant for the
+	 * integer program, they tighten the LP bound a lot where a node's price
+	 * is mostly a fixed charge (a camera board serving its own streams).
+	 */
+	int open_begin = rows;
+
+	for (size_t c = 0; c < m->n_classes && plan_open_rows; c++) {
+		const struct plan_class *cl = &m->classes[c];
+		int seen[16 * PLAN_MAX_STAGES];
+		int n_seen = 0;
+
+		for (size_t i = cl->opt_begin; i < cl->opt_end; i++) {
+			const struct plan_option *o = &m->options[i];
+
+			for (int u = 0; u < o->n_use && lp->col_x[i] != 0; u++) {
+				int k = o->use[u].node, s2;
+
+				for (s2 = 0; s2 < n_seen && seen[s2] != k; s2++)
+					;
+				if (s2 < n_seen || n_seen == (int)(sizeof seen / sizeof seen[0]))
+					continue;
+				seen[n_seen++] = k;
+				rows++;
+				if (trip_add(&tr, rows, lp->col_m[k], -(double)cl->streams) != 0)
+					goto out;
+				for (size_t i2 = cl->opt_begin; i2 < cl->opt_end; i2++) {
+					bool has = false;
+
+					for (int u2 = 0; u2 < m->options[i2].n_use && !has; u2++)
+						has = m->options[i2].use[u2].node == k;
+					if (has && lp->col_x[i2] != 0 &&
+					    trip_add(&tr, rows, lp->col_x[i2], 1) != 0)
+						goto out;
+				}
+			}
+		}
+	}
+	int open_end = rows;
+	int first_extra = rows;
+
+	/* Memory per node and linking rows per (class, rung, node), where residency matters. */
+	for (size_t k = 0; k < nn; k++) {
+		bool any = false;
+
+		for (size_t r = 0; r < nr; r++) {
+			int j = lp->col_z[k * nr + r];
+
+			if (j == 0)
+				continue;
+			if (!any) {
+				any = true;
+				rows++;
+			}
+			if (trip_add(&tr, rows, j, plan_perf_at(m->in, (int)r, t->nodes[k].hw)->mem_mb) != 0)
+				goto out;
+		}
+	}
+	int mem_rows_end = rows;
+
+	for (size_t c = 0; c < m->n_classes; c++) {
+		const struct plan_class *cl = &m->classes[c];
+
+		for (size_t i = cl->opt_begin; i < cl->opt_end; i++) {
+			const struct plan_option *o = &m->options[i];
+
+			if (lp->col_x[i] == 0)
+				continue;
+			for (int u = 0; u < o->n_use; u++) {
+				int zj = lp->col_z[(size_t)o->use[u].node * nr + (size_t)o->use[u].rung];
+				bool seen = false;
+
+				if (zj == 0)
+					continue;
+				/* One row per (class, rung, node): made when first met in this class. */
+				for (size_t i2 = cl->opt_begin; i2 < i && !seen; i2++) {
+					for (int u2 = 0; u2 < m->options[i2].n_use && !seen; u2++)
+						seen = lp->col_x[i2] != 0 &&
+						    m->options[i2].use[u2].node == o->use[u].node &&
+						    m->options[i2].use[u2].rung == o->use[u].rung;
+				}
+				if (seen)
+					continue;
+				rows++;
+				if (trip_add(&tr, rows, zj, -(double)cl->streams) != 0)
+					goto out;
+				for (size_t i2 = i; i2 < cl->opt_end; i2++) {
+					bool has = false;
+
+					for (int u2 = 0; u2 < m->options[i2].n_use && !has; u2++)
+						has = m->options[i2].use[u2].node == o->use[u].node &&
+						    m->options[i2].use[u2].rung == o->use[u].rung;
+					if (has && lp->col_x[i2] != 0 &&
+					    trip_add(&tr, rows, lp->col_x[i2], 1) != 0)
+						goto out;
+				}
+			}
+		}
+	}
+	glp_add_rows(lp->p, rows);
+	for (size_t c = 0; c < m->n_classes; c++)
+		glp_set_row_bnds(lp->p, lp->row_demand[c], GLP_FX, (double)m->classes[c].streams,
+		    (double)m->classes[c].streams);
+	for (size_t k = 0; k < nn; k++) {
+		if (lp->row_cap[k] != 0)
+			glp_set_row_bnds(lp->p, lp->row_cap[k], GLP_UP, 0, 0);
+	}
+	for (size_t l = 0; l < t->n_links; l++) {
+		if (lp->row_link[l] != 0)
+			glp_set_row_bnds(lp->p, lp->row_link[l], GLP_UP, 0, t->links[l].bandwidth_mbps);
+	}
+	for (int row = open_begin + 1; row <= open_end; row++)
+		glp_set_row_bnds(lp->p, row, GLP_UP, 0, 0);
+	{
+		int row = first_extra;
+
+		for (size_t k = 0; k < nn; k++) {
+			bool any = false;
+
+			for (size_t r = 0; r < nr && !any; r++)
+				any = lp->col_z[k * nr + r] != 0;
+			if (any)
+				glp_set_row_bnds(lp->p, ++row, GLP_UP, 0, t->nodes[k].memory_mb);
+		}
+		for (row = mem_rows_end + 1; row <= rows; row++)
+			glp_set_row_bnds(lp->p, row, GLP_UP, 0, 0);
+	}
+	glp_load_matrix(lp->p, (int)tr.n, tr.ia, tr.ja, tr.ar);
+	rc = 0;
+out:
+	free(tr.ia);
+	free(tr.ja);
+	free(tr.ar);
+	free(touched);
+	free(mem_fixed);
+	if (rc != 0)
+		lp_release(lp);
+	return rc;
+}
+
+struct cb_info {
+	const struct plan_model *m;
+	const struct lp *lp;
+	const struct plan_solution *incumbent;
+	bool offered;
+	double bound;
+};
+
+static void
+mip_callback(glp_tree *tree, void *arg)
+{
+	struct cb_info *cb = arg;
+	int p = glp_ios_best_node(tree);
+
+	if (p != 0) {
+		double b = glp_ios_node_bound(tree, p);
+
+		if (b > cb->bound)
+			cb->bound = b;
+	}
+	if (glp_ios_reason(tree) == GLP_IHEUR && !cb->offered && cb->incumbent != NULL) {
+		const struct plan_model *m = cb->m;
+		const struct lp *lp = cb->lp;
+		size_t nr = m->in->n_rungs;
+		double *v = calloc((size_t)lp->n_cols + 1, sizeof *v);
+
+		cb->offered = true;
+		if (v == NULL)
+			return;
+		for (size_t i = 0; i < m->n_options; i++) {
+			if (lp->col_x[i] != 0)
+				v[lp->col_x[i]] = cb->incumbent->x[i];
+			for (int u = 0; u < m->options[i].n_use && cb->incumbent->x[i] > 0; u++) {
+				int zj = lp->col_z[(size_t)m->options[i].use[u].node * nr +
+				    (size_t)m->options[i].use[u].rung];
+
+				if (zj != 0)
+					v[zj] = 1;
+			}
+		}
+		for (size_t k = 0; k < m->topo->n_nodes; k++) {
+			if (lp->col_m[k] != 0)
+				v[lp->col_m[k]] = (double)cb->incumbent->inst[k];
+		}
+		glp_ios_heur_sol(tree, v);
+		free(v);
+	}
+}
+
+static bool
+incumbent_fits(const struct plan_model *m, const struct lp *lp, const struct plan_solution *s)
+{
+	if (s == NULL || !s->feasible)
+		return false;
+	for (size_t i = 0; i < m->n_options; i++) {
+		if (s->x[i] > 0 && lp->col_x[i] == 0)
+			return false;
+	}
+	return true;
+}
+
+int
+plan_mip_solve(const struct plan_model *m, const bool *allowed,
+    const struct plan_solution *incumbent, double time_limit_s, double gap,
+    struct plan_mip_result *r, struct ladder_err *err)
+{
+	struct lp lp;
+	glp_smcp smcp;
+	glp_iocp iocp;
+	struct cb_info cb;
+	uint64_t t0 = ladder_now_ns();
+	int rc, ret, st;
+	double lp_obj;
+
+	memset(r, 0, sizeof *r);
+	r->status = 3;
+	glp_term_out(GLP_OFF);
+	rc = lp_build(&lp, m, allowed, LP_COST, NULL);
+	if (rc == LADDER_EINFEASIBLE) {
+		r->status = 2;
+		return 0;
+	}
+	if (rc != 0)
+		return ladder_errf(err, rc, "planner: out of memory building the model");
+	if (getenv("LADDER_PLAN_DUMP_MPS") != NULL && allowed == NULL)
+		glp_write_mps(lp.p, GLP_MPS_FILE, NULL, getenv("LADDER_PLAN_DUMP_MPS"));
+	/*
+	 * Measured on the 10k-stream bench (2000 classes, 73k columns): dual
+	 * simplex without presolve 3.4 s CPU, primal 5.2 s, primal with presolve
+	 * 15 s.  The root LP is also the basis glp_intopt starts from.
+	 */
+	glp_init_smcp(&smcp);
+	smcp.msg_lev = GLP_MSG_OFF;
+	smcp.meth = GLP_DUALP;
+	smcp.presolve = GLP_OFF;
+	smcp.tm_lim = (int)(time_limit_s * 1000);
+	ret = glp_simplex(lp.p, &smcp);
+	if (ret == GLP_ENOPFS || (ret == 0 && glp_get_status(lp.p) == GLP_NOFEAS)) {
+		r->status = 2;
+		goto done;
+	}
+	if (ret != 0 || glp_get_status(lp.p) != GLP_OPT) {
+		/* Out of time, or numerically stuck: no bound, keep the incumbent. */
+		r->status = glp_get_status(lp.p) == GLP_NOFEAS ? 2 : 3;
+		goto done;
+	}
+	if (glp_get_status(lp.p) == GLP_OPT && glp_get_num_int(lp.p) > 0 &&
+	    glp_get_prim_stat(lp.p) != GLP_FEAS) {
+		r->status = 2;
+		goto done;
+	}
+	lp_obj = glp_get_obj_val(lp.p);
+	r->lp_ms = (double)(ladder_now_ns() - t0) / 1e6;
+	r->lp_objective = lp_obj;
+	r->rows = glp_get_num_rows(lp.p);
+	r->cols = glp_get_num_cols(lp.p);
+	memset(&cb, 0, sizeof cb);
+	cb.m = m;
+	cb.lp = &lp;
+	cb.incumbent = incumbent_fits(m, &lp, incumbent) ? incumbent : NULL;
+	cb.bound = lp_obj;
+	glp_init_iocp(&iocp);
+	iocp.msg_lev = GLP_MSG_OFF;
+	iocp.presolve = GLP_OFF;	/* measured best on this shape (DESIGN.md) */
+	iocp.mip_gap = gap;
+	iocp.cb_func = mip_callback;
+	iocp.cb_info = &cb;
+	{
+		double left = time_limit_s * 1000 - (double)(ladder_now_ns() - t0) / 1e6;
+
+		iocp.tm_lim = left < 100 ? 100 : (int)left;
+	}
+	ret = glp_intopt(lp.p, &iocp);
+	st = glp_mip_status(lp.p);
+	if (st == GLP_OPT || st == GLP_FEAS) {
+		size_t nn = m->topo->n_nodes;
+
+		r->objective = glp_mip_obj_val(lp.p);
+		/*
+		 * 0: the tree was searched out (bound = objective) or the gap was
+		 * reached (GLPK guarantees obj - bound <= gap * |obj|); 1: time limit.
+		 */
+		r->status = ret == 0 || ret == GLP_EMIPGAP ? 0 : 1;
+		if (ret == 0 && st == GLP_OPT)
+			r->bound = r->objective;
+		else if (ret == GLP_EMIPGAP)
+			r->bound = fmin(r->objective, fmax(cb.bound, r->objective - gap *
+			    fabs(r->objective)));
+		else
+			r->bound = fmin(cb.bound, r->objective);
+		r->x = calloc(m->n_options + 1, sizeof *r->x);
+		r->inst = calloc(nn + 1, sizeof *r->inst);
+		if (r->x == NULL || r->inst == NULL) {
+			rc = ladder_errf(err, LADDER_ENOMEM, "planner: out of memory");
+			goto done;
+		}
+		for (size_t i = 0; i < m->n_options; i++)
+			r->x[i] = lp.col_x[i] ? glp_mip_col_val(lp.p, lp.col_x[i]) : 0;
+		for (size_t k = 0; k < nn; k++)
+			r->inst[k] = lp.col_m[k] ? lround(glp_mip_col_val(lp.p, lp.col_m[k])) : 0;
+	} else if (st == GLP_NOFEAS) {
+		r->status = 2;
+	} else {
+		r->status = 3;
+		r->bound = cb.bound;
+	}
+done:
+	r->solve_ms = (double)(ladder_now_ns() - t0) / 1e6;
+	lp_release(&lp);
+	return rc;
+}
+
+void
+plan_mip_result_release(struct plan_mip_result *r)
+{
+	free(r->x);
+	free(r->inst);
+	memset(r, 0, sizeof *r);
+}
+
+int
+plan_elastic(const struct plan_model *m, double *unserved, struct ladder_err *err)
+{
+	struct lp lp;
+	glp_smcp smcp;
+	int rc;
+
+	glp_term_out(GLP_OFF);
+	for (size_t c = 0; c < m->n_classes; c++)
+		unserved[c] = (double)m->classes[c].streams;
+	rc = lp_build(&lp, m, NULL, LP_ELASTIC, NULL);
+	if (rc != 0)
+		return ladder_errf(err, rc, "planner: out of memory building the model");
+	glp_init_smcp(&smcp);
+	smcp.msg_lev = GLP_MSG_OFF;
+	smcp.presolve = GLP_OFF;
+	if (glp_simplex(lp.p, &smcp) == 0 && glp_get_status(lp.p) == GLP_OPT) {
+		for (size_t c = 0; c < m->n_classes; c++)
+			unserved[c] = glp_get_col_prim(lp.p, lp.col_s[c]);
+	}
+	lp_release(&lp);
+	return 0;
+}
+
+/* LP relaxation cost (all integers relaxed) of a model, or -1 when infeasible. */
+static double
+lp_relaxation_cost(const struct plan_model *m)
+{
+	struct lp lp;
+	glp_smcp smcp;
+	double v = -1;
+
+	if (lp_build(&lp, m, NULL, LP_COST, NULL) != 0)
+		return -1;
+	glp_init_smcp(&smcp);
+	smcp.msg_lev = GLP_MSG_OFF;
+	smcp.presolve = GLP_ON;
+	if (glp_simplex(lp.p, &smcp) == 0 && glp_get_status(lp.p) == GLP_OPT)
+		v = glp_get_obj_val(lp.p);
+	lp_release(&lp);
+	return v;
+}
+
+int
+plan_explain_compute(struct plan_model *m, const struct plan_solution *s, struct plan_explain *e,
+    struct ladder_err *err)
+{
+	struct plan_topology *t = m->topo;
+	struct lp lp;
+	glp_smcp smcp;
+	double base;
+	int rc;
+
+	memset(e, 0, sizeof *e);
+	e->class_dual = calloc(m->n_classes + 1, sizeof *e->class_dual);
+	e->node_dual = calloc(t->n_nodes + 1, sizeof *e->node_dual);
+	e->link_dual = calloc(t->n_links + 1, sizeof *e->link_dual);
+	e->acc_step = calloc(t->n_workloads + 1, sizeof *e->acc_step);
+	e->lat_step = calloc(t->n_workloads + 1, sizeof *e->lat_step);
+	if (!e->class_dual || !e->node_dual || !e->link_dual || !e->acc_step || !e->lat_step)
+		return ladder_errf(err, LADDER_ENOMEM, "planner: out of memory");
+	glp_term_out(GLP_OFF);
+	/* Duals of the LP with instances and residency fixed at the plan's values. */
+	if ((rc = lp_build(&lp, m, NULL, LP_FIXED, s)) == 0) {
+		glp_init_smcp(&smcp);
+		smcp.msg_lev = GLP_MSG_OFF;
+		if (glp_simplex(lp.p, &smcp) == 0 && glp_get_status(lp.p) == GLP_OPT) {
+			for (size_t c = 0; c < m->n_classes; c++)
+				e->class_dual[c] = glp_get_row_dual(lp.p, lp.row_demand[c]);
+			for (size_t k = 0; k < t->n_nodes; k++)
+				e->node_dual[k] = lp.row_cap[k] ? -glp_get_row_dual(lp.p, lp.row_cap[k]) : 0;
+			for (size_t l = 0; l < t->n_links; l++)
+				e->link_dual[l] = lp.row_link[l] ? -glp_get_row_dual(lp.p, lp.row_link[l]) : 0;
+		}
+		lp_release(&lp);
+	}
+	/* SLO steps: rebuild the options with a tighter SLO and compare LP relaxations. */
+	base = lp_relaxation_cost(m);
+	for (size_t w = 0; w < t->n_workloads; w++) {
+		struct plan_workload *wl = &t->workloads[w];
+
+		for (int kind = 0; kind < 2; kind++) {
+			struct plan_model m2;
+			struct ladder_err e2 = { 0 };
+			double saved = kind == 0 ? wl->accuracy : wl->p99_ms, v = -1;
+
+			if (kind == 0)
+				wl->accuracy = fmin(1, wl->accuracy + 0.01);
+			else
+				wl->p99_ms *= 0.9;
+			if (plan_model_build(&m2, t, m->in, &e2) == 0)
+				v = lp_relaxation_cost(&m2);
+			plan_model_release(&m2);
+			if (kind == 0)
+				wl->accuracy = saved;
+			else
+				wl->p99_ms = saved;
+			(kind == 0 ? e->acc_step : e->lat_step)[w] = v < 0 || base < 0 ? -1 :
+			    fmax(0, v - base);
+		}
+	}
+	return 0;
+}
+
+void
+plan_explain_release(struct plan_explain *e)
+{
+	free(e->class_dual);
+	free(e->node_dual);
+	free(e->link_dual);
+	free(e->acc_step);
+	free(e->lat_step);
+	memset(e, 0, sizeof *e);
+}
