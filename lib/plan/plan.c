@@ -543,12 +543,14 @@ explain_json(const struct ladder_plan *p)
 	json_t *o = json_object(), *wl = json_array(), *nodes = json_array(), *links = json_array();
 
 	for (size_t w = 0; w < t->n_workloads; w++) {
-		double dual = 0;
+		double dual = 0, dual_lp = 0;
 		json_t *j = json_object();
 
 		for (size_t c = 0; c < m->n_classes; c++) {
-			if (m->classes[c].workload == (int)w)
+			if (m->classes[c].workload == (int)w) {
 				dual = fmax(dual, p->ex.class_dual[c]);
+				dual_lp = fmax(dual_lp, p->ex.class_dual_lp[c]);
+			}
 		}
 		json_object_set_new(j, "name", json_string(t->workloads[w].name));
 		json_object_set_new(j, "accuracy_plus_0_01_per_hour", p->ex.acc_step[w] < 0 ?
@@ -556,6 +558,7 @@ explain_json(const struct ladder_plan *p)
 		json_object_set_new(j, "p99_minus_10pct_per_hour", p->ex.lat_step[w] < 0 ?
 		    json_null() : json_real(tidy(p->ex.lat_step[w])));
 		json_object_set_new(j, "stream_marginal_per_hour", json_real(tidy(dual)));
+		json_object_set_new(j, "stream_long_run_per_hour", json_real(tidy(dual_lp)));
 		json_array_append_new(wl, j);
 	}
 	for (size_t k = 0; k < t->n_nodes; k++) {
@@ -782,11 +785,13 @@ make_summary(struct ladder_plan *p)
 		if (p->explained) {
 			ladder_buf_addf(&b, "\nsensitivity (LP relaxation; duals with instances fixed):\n");
 			for (size_t w = 0; w < t->n_workloads; w++) {
-				double dual = 0;
+				double dual = 0, dual_lp = 0;
 
 				for (size_t c = 0; c < m->n_classes; c++) {
-					if (m->classes[c].workload == (int)w)
+					if (m->classes[c].workload == (int)w) {
 						dual = fmax(dual, p->ex.class_dual[c]);
+						dual_lp = fmax(dual_lp, p->ex.class_dual_lp[c]);
+					}
 				}
 				if (p->ex.acc_step[w] < 0)
 					ladder_buf_addf(&b, "  +1 point of accuracy on %s: infeasible\n",
@@ -800,8 +805,9 @@ make_summary(struct ladder_plan *p)
 				else
 					ladder_buf_addf(&b, "  -10%% p99 on %s costs $%.4f/h\n",
 					    t->workloads[w].name, p->ex.lat_step[w]);
-				ladder_buf_addf(&b, "  one more stream of %s costs up to $%.5f/h\n",
-				    t->workloads[w].name, dual);
+				ladder_buf_addf(&b, "  one more stream of %s costs up to $%.5f/h with "
+				    "these instances, $%.5f/h in the long run\n", t->workloads[w].name, dual,
+				    dual_lp);
 			}
 			for (size_t k = 0; k < t->n_nodes; k++) {
 				if (p->ex.node_dual[k] > 1e-9)
