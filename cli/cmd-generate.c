@@ -67,6 +67,8 @@ load_samples(struct cmd_ctx *ctx, const char *what, const char *model_path, size
 			ladder_err_prefix(&err, "calibration data '%s'", what);
 			return cmd_fail_err(ctx, &err);
 		}
+		/* Fed by position: the rungs of a family may name their input differently. */
+		(*inputs)[i].name = NULL;
 	}
 	ladder_model_free(m);
 	samples->n = (*ds_out)->samples;

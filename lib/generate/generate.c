@@ -127,6 +127,12 @@ rung_name(char *out, size_t size, const char *model, const char *recipe)
 	size_t n = (size_t)snprintf(out, size, "%s%s", model, recipe ? "-" : "");
 	for (const char *p = recipe; p && *p && *p != '@' && n + 1 < size; p++) {
 		char c = *p;
+
+		/* "exit:e1" reads best as just "e1". */
+		if (strncmp(p, "exit:", 5) == 0 && (p == recipe || p[-1] == '+')) {
+			p += 4;
+			continue;
+		}
 		if (c == '+')
 			c = '-';
 		else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
