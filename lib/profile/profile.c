@@ -522,7 +522,11 @@ cached_entry(json_t *doc, const char *outdir, const struct rung_input *r, const 
 
 /* ---- modelled entries ---- */
 
-/* Service times from the reported percentiles (piecewise-linear inverse CDF). */
+/*
+ * Service times from the reported percentiles (piecewise-linear inverse CDF
+ * from min to p99; the top 1% at p99, since the maximum is usually a stall
+ * of the measuring machine that scaling would blow up, not the target's).
+ */
 static void
 synth_service(const json_t *lat, double scale, double *out, size_t n)
 {
@@ -531,7 +535,7 @@ synth_service(const json_t *lat, double scale, double *out, size_t n)
 	double v[6];
 
 	for (int i = 0; i < 6; i++)
-		v[i] = jget_num(lat, k[i]) * scale;
+		v[i] = jget_num(lat, k[i < 5 ? i : 4]) * scale;
 	for (size_t i = 0; i < n; i++) {
 		double u = ((double)i + 0.5) / (double)n;
 		int s = 0;
