@@ -204,23 +204,63 @@ out:
 	return rc;
 }
 
-/* Checks a typed-field count against the declared element count. */
+/* The typed field that holds a dtype's values, and how many values an element takes. */
 static int
-typed_count(struct load_ctx *c, const struct ladder_tensor *t, size_t have, size_t want,
-    const char *field)
+typed_field(const Onnx__TensorProto *tp, enum ladder_dtype dt, size_t *have, const char **field,
+    size_t *per_elem)
 {
-	if (have == want)
+	*per_elem = dt == LADDER_DT_COMPLEX64 || dt == LADDER_DT_COMPLEX128 ? 2 : 1;
+	switch (dt) {
+	case LADDER_DT_FLOAT:
+	case LADDER_DT_COMPLEX64:
+		*have = tp->n_float_data;
+		*field = "float_data";
 		return 0;
-	return ladder_errf(c->err, LADDER_EFORMAT, "tensor '%s' declares %zu values but has %zu in %s",
-	    tensor_label(t), want, have, field);
+	case LADDER_DT_DOUBLE:
+	case LADDER_DT_COMPLEX128:
+		*have = tp->n_double_data;
+		*field = "double_data";
+		return 0;
+	case LADDER_DT_INT64:
+		*have = tp->n_int64_data;
+		*field = "int64_data";
+		return 0;
+	case LADDER_DT_UINT32:
+	case LADDER_DT_UINT64:
+		*have = tp->n_uint64_data;
+		*field = "uint64_data";
+		return 0;
+	case LADDER_DT_INT32:
+	case LADDER_DT_INT16:
+	case LADDER_DT_UINT16:
+	case LADDER_DT_FLOAT16:
+	case LADDER_DT_BFLOAT16:
+	case LADDER_DT_INT8:
+	case LADDER_DT_UINT8:
+	case LADDER_DT_BOOL:
+		/* Narrow kinds travel as int32 values (float16 as its bit pattern). */
+		*have = tp->n_int32_data;
+		*field = "int32_data";
+		return 0;
+	default:
+		return -1;
+	}
 }
 
 static int
 typed_data(struct load_ctx *c, const Onnx__TensorProto *tp, struct ladder_tensor *t, size_t numel,
     size_t need)
 {
-	int rc;
+	const char *field;
+	size_t have, per_elem;
 
+	if (typed_field(tp, t->dtype, &have, &field, &per_elem) != 0)
+		return ladder_errf(c->err, LADDER_EUNSUPPORTED, "tensor '%s' has unsupported data type %d",
+		    tensor_label(t), (int)t->dtype);
+	/* Checked before allocating: the counts come from data actually in the file. */
+	if (have / per_elem != numel || have % per_elem != 0)
+		return ladder_errf(c->err, LADDER_EFORMAT, "tensor '%s' declares %zu values but has %zu in %s",
+		    tensor_label(t), numel * per_elem, have, field);
 	if (need == 0)
 		return 0;
 	t->data = ladder_arena_alloc(c->arena, need);
@@ -230,59 +270,38 @@ typed_data(struct load_ctx *c, const Onnx__TensorProto *tp, struct ladder_tensor
 	switch (t->dtype) {
 	case LADDER_DT_FLOAT:
 	case LADDER_DT_COMPLEX64:
-		if ((rc = typed_count(c, t, tp->n_float_data, need / 4, "float_data")) != 0)
-			return rc;
 		memcpy(t->data, tp->float_data, need);
-		return 0;
+		break;
 	case LADDER_DT_DOUBLE:
 	case LADDER_DT_COMPLEX128:
-		if ((rc = typed_count(c, t, tp->n_double_data, need / 8, "double_data")) != 0)
-			return rc;
 		memcpy(t->data, tp->double_data, need);
-		return 0;
+		break;
 	case LADDER_DT_INT64:
-		if ((rc = typed_count(c, t, tp->n_int64_data, numel, "int64_data")) != 0)
-			return rc;
 		memcpy(t->data, tp->int64_data, need);
-		return 0;
+		break;
 	case LADDER_DT_UINT64:
-		if ((rc = typed_count(c, t, tp->n_uint64_data, numel, "uint64_data")) != 0)
-			return rc;
 		memcpy(t->data, tp->uint64_data, need);
-		return 0;
+		break;
 	case LADDER_DT_UINT32:
-		if ((rc = typed_count(c, t, tp->n_uint64_data, numel, "uint64_data")) != 0)
-			return rc;
 		for (size_t i = 0; i < numel; i++)
 			((uint32_t *)t->data)[i] = (uint32_t)tp->uint64_data[i];
-		return 0;
+		break;
 	case LADDER_DT_INT32:
-		if ((rc = typed_count(c, t, tp->n_int32_data, numel, "int32_data")) != 0)
-			return rc;
 		memcpy(t->data, tp->int32_data, need);
-		return 0;
+		break;
 	case LADDER_DT_INT16:
 	case LADDER_DT_UINT16:
 	case LADDER_DT_FLOAT16:
 	case LADDER_DT_BFLOAT16:
-		/* 16-bit kinds travel as int32 values (float16 as its bit pattern). */
-		if ((rc = typed_count(c, t, tp->n_int32_data, numel, "int32_data")) != 0)
-			return rc;
 		for (size_t i = 0; i < numel; i++)
 			((uint16_t *)t->data)[i] = (uint16_t)tp->int32_data[i];
-		return 0;
-	case LADDER_DT_INT8:
-	case LADDER_DT_UINT8:
-	case LADDER_DT_BOOL:
-		if ((rc = typed_count(c, t, tp->n_int32_data, numel, "int32_data")) != 0)
-			return rc;
+		break;
+	default:	/* 8-bit kinds and bool */
 		for (size_t i = 0; i < numel; i++)
 			((uint8_t *)t->data)[i] = (uint8_t)tp->int32_data[i];
-		return 0;
-	default:
-		return ladder_errf(c->err, LADDER_EUNSUPPORTED, "tensor '%s' has unsupported data type %d",
-		    tensor_label(t), (int)t->dtype);
+		break;
 	}
+	return 0;
 }
 
 static int
