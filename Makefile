@@ -48,7 +48,7 @@ CLI_OBJ := $(CLI_SRC:%.c=$(B)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(B)/tests/tools/%)
 
-.PHONY: all check check-asan test-bins deps install uninstall clean demo conformance bench fuzz FORCE
+.PHONY: all check check-asan test-bins deps install uninstall clean demo conformance conformance-baseline bench fuzz FORCE
 .DEFAULT_GOAL := all
 
 all: $(B)/ladder $(B)/libladder.a $(B)/libladder.so
@@ -112,6 +112,15 @@ demo:
 	@scripts/install-deps --ensure
 	@$(MAKE) --no-print-directory all
 	@LADDER_BUILD=$(B) scripts/demo
+
+# The ONNX backend test data through the executor: the full table goes to
+# tests/conformance.txt; conformance-baseline also rewrites the list of
+# passing cases that `make check` guards against regressions.
+conformance: test-bins
+	@$(B)/tests/tools/conformance --table tests/conformance.txt
+
+conformance-baseline: test-bins
+	@$(B)/tests/tools/conformance --table tests/conformance.txt --write-pass tests/conformance-pass.txt
 
 install: all
 	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(libdir) $(DESTDIR)$(includedir)/ladder \

@@ -21,13 +21,23 @@
  * to n_in_max); omitted optional outputs are NULL in c->out.
  *
  * Data-dependent output shapes (NonZero, Unique, Compress,
- * NonMaxSuppression; proposed by ops-shape): when the inputs that decide the
- * shape are known at infer, infer gives the exact shape.  Otherwise infer
- * gives an upper bound (the most elements the output can have) and run
- * writes the actual, never larger, dims into out->rank/dims; the executor
- * must then take shapes downstream of that output from the dims after run
- * (re-infer the nodes that read it).  Shape and Size read only in->dims, so
- * their outputs can be computed at plan time even for non-constant inputs.
+ * NonMaxSuppression): when the inputs that decide the shape are known at
+ * infer, infer gives the exact shape.  Otherwise infer gives an upper bound
+ * (the most elements the output can have) and run writes the actual, never
+ * larger, dims into out->rank/dims.
+ * What the executor (lib/exec/exec.c) does: nodes of those four ops (unless
+ * all inputs are constant), nodes whose infer fails at plan time while some
+ * input's data is still unknown (data == NULL), and every node downstream of
+ * either are "dynamic": at run time their infer is called again with every
+ * input's data present and is_const set true for that call (so infer gives
+ * exact shapes), their outputs and scratch are allocated per run (reported
+ * in ladder_exec_arena_bytes), and after run the dims are re-read.  So an
+ * infer that needs input data should test `data != NULL` (or is_const) and
+ * fail with LADDER_EUNSUPPORTED when it is NULL.  Shape and Size read only
+ * in->dims: the executor computes them itself at plan time (attributes
+ * start/end honoured) unless their input is dynamic.
+ * Variadic ops: n_in_max < 0 (or > 64) means any count; c->n_in is then the
+ * node's input count.
  */
 #ifndef LADDER_OPS_OP_H
 #define LADDER_OPS_OP_H

@@ -74,8 +74,11 @@ rs_params(const struct op_ctx *c, struct rs_params *p, bool upsample, struct lad
 		p->nearest = RS_FLOOR;
 		return 0;
 	}
-	if ((rc = pick(c, "coordinate_transformation_mode", "half_pixel", coords, 7, &k, err)) != 0 ||
-	    (rc = pick(c, "nearest_mode", "round_prefer_floor", nearests, 4, &n, err)) != 0)
+	if (strcmp(op_attr_string(c, "coordinate_transformation_mode", ""), "tf_half_pixel_for_nn") == 0)
+		k = RS_TF_HALF_PIXEL_FOR_NEAREST;	/* its name in early opset 11 */
+	else if ((rc = pick(c, "coordinate_transformation_mode", "half_pixel", coords, 7, &k, err)) != 0)
+		return rc;
+	if ((rc = pick(c, "nearest_mode", "round_prefer_floor", nearests, 4, &n, err)) != 0)
 		return rc;
 	p->coord = (enum rs_coord)k;
 	p->nearest = (enum rs_nearest)n;

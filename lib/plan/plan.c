@@ -20,6 +20,8 @@ struct ladder_plan {
 	bool have_sol, feasible, explained, finished;
 	bool optimal;			/* the rounded plan is within the requested gap of the bound */
 	double bound, gap, solve_ms, mip_objective;
+	double build_ms, lp_ms, lp_objective, cpu_ms, baselines_ms;
+	int rows, cols;
 	char *source;			/* where the final plan came from: "mip", "greedy", ... */
 	bool base_done[BASE_COUNT], base_feasible[BASE_COUNT];
 	double base_cost[BASE_COUNT];
@@ -142,6 +144,7 @@ solve_all(struct ladder_plan *p, const struct ladder_plan_options *opt,
 	struct plan_mip_result r;
 	bool *allowed = calloc(m->n_options + 1, sizeof *allowed);
 	double *unserved = NULL;
+	uint64_t t_start = ladder_now_ns();
 	int rc;
 
 	if (allowed == NULL || plan_solution_init(&best, m) != 0 || plan_solution_init(&tmp, m) != 0)
@@ -175,6 +178,7 @@ solve_all(struct ladder_plan *p, const struct ladder_plan_options *opt,
 			p->source = strdup(base_names[b]);
 		}
 	}
+	p->baselines_ms = (double)(ladder_now_ns() - t_start) / 1e6;
 	/* Greedy over every option: an incumbent for the solver. */
 	plan_greedy(m, NULL, &tmp);
 	if (tmp.feasible && (!best.feasible || tmp.cost < best.cost - 1e-12)) {
@@ -186,6 +190,10 @@ solve_all(struct ladder_plan *p, const struct ladder_plan_options *opt,
 	if ((rc = plan_mip_solve(m, NULL, best.feasible ? &best : NULL, tl, gap, &r, err)) != 0)
 		goto out;
 	p->solve_ms = r.solve_ms;
+	p->lp_ms = r.lp_ms;
+	p->lp_objective = r.lp_objective;
+	p->rows = r.rows;
+	p->cols = r.cols;
 	p->finished = r.status == 0;
 	if (r.status == 2 || (r.status == 3 && !best.feasible)) {
 		/* Infeasible: elastic slacks say which classes cannot be fully served. */
@@ -627,6 +635,14 @@ make_json(struct ladder_plan *p, const struct ladder_plan_options *opt)
 	json_object_set_new(obj, "options_enumerated", json_integer((json_int_t)m->n_enumerated));
 	json_object_set_new(obj, "options_pruned", json_integer((json_int_t)m->n_pruned));
 	json_object_set_new(obj, "options", json_integer((json_int_t)m->n_options));
+	json_object_set_new(obj, "rows", json_integer(p->rows));
+	json_object_set_new(obj, "columns", json_integer(p->cols));
+	json_object_set_new(obj, "integer_x", json_boolean(m->x_integer));
+	json_object_set_new(obj, "lp_bound", json_real(tidy(p->lp_objective)));
+	json_object_set_new(obj, "build_ms", json_integer((json_int_t)llround(p->build_ms)));
+	json_object_set_new(obj, "baselines_ms", json_integer((json_int_t)llround(p->baselines_ms)));
+	json_object_set_new(obj, "lp_ms", json_integer((json_int_t)llround(p->lp_ms)));
+	json_object_set_new(obj, "cpu_ms", json_integer((json_int_t)llround(p->cpu_ms)));
 	json_object_set_new(root, "model", obj);
 	if (p->explained)
 		json_object_set_new(root, "explain", explain_json(p));
@@ -813,6 +829,7 @@ ladder_plan_solve(const struct ladder_plan_options *opt, struct ladder_plan **ou
     const struct ladder_progress *progress, struct ladder_err *err)
 {
 	struct ladder_plan *p = calloc(1, sizeof *p);
+	clock_t cpu0 = clock();
 	int rc;
 
 	*out = NULL;
@@ -853,9 +870,14 @@ ladder_plan_solve(const struct ladder_plan_options *opt, struct ladder_plan **ou
 	if ((rc = plan_topology_bind(&p->topo, &p->in, err)) != 0)
 		goto fail;
 	ladder_progress_report(progress, "building options", 0, 0);
-	if ((rc = plan_model_build(&p->model, &p->topo, &p->in, err)) != 0 ||
+	uint64_t t_build = ladder_now_ns();
+
+	rc = plan_model_build(&p->model, &p->topo, &p->in, err);
+	p->build_ms = (double)(ladder_now_ns() - t_build) / 1e6;
+	if (rc != 0 ||
 	    (rc = plan_solution_init(&p->sol, &p->model)) != 0 ||
 	    (rc = solve_all(p, opt, progress, err)) != 0 ||
+	    (p->cpu_ms = (double)(clock() - cpu0) * 1000.0 / CLOCKS_PER_SEC, 0) != 0 ||
 	    (rc = make_json(p, opt)) != 0 || (rc = make_summary(p)) != 0) {
 		if (rc == LADDER_ENOMEM)
 			ladder_errf(err, rc, "planner: out of memory");

@@ -239,6 +239,8 @@ struct plan_model {
 extern bool plan_debug_no_prune;
 /* Largest model (options) solved with integer x; tests lower it to exercise rounding. */
 extern size_t plan_integer_x_max;
+/* Benchmarks only: the (class, node) opening rows that tighten the LP bound. */
+extern bool plan_open_rows;
 
 int plan_model_build(struct plan_model *m, struct plan_topology *t, struct plan_inputs *in,
     struct ladder_err *err);
@@ -269,6 +271,8 @@ bool plan_solution_evaluate(struct plan_solution *s, const struct plan_model *m)
 struct plan_mip_result {
 	int status;		/* 0 optimal, 1 feasible (limit), 2 infeasible, 3 no solution found */
 	double objective, bound, solve_ms;
+	double lp_ms, lp_objective;	/* the root LP relaxation */
+	int rows, cols;
 	double *x;		/* [n_options], NULL unless a solution */
 	long *inst;		/* [n_nodes] */
 };

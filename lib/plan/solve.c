@@ -10,6 +10,8 @@
 
 #define INST_TOL 1e-7
 
+bool plan_open_rows = true;
+
 static long
 instances_for(double load)
 {
@@ -362,7 +364,7 @@ repair(struct state *st, const bool *allowed)
 	const struct plan_model *m = st->m;
 	const struct plan_topology *t = m->topo;
 
-	for (size_t iter = 0; iter < 4 * m->n_options + 100; iter++) {
+	for (size_t iter = 0; iter < 4 * m->n_options + 100 && iter < 5000; iter++) {
 		int bad_node = -1, bad_link = -1;
 		size_t best_a = SIZE_MAX, best_b = SIZE_MAX;
 		double best_d = INFINITY;
@@ -713,6 +715,46 @@ lp_build(struct lp *lp, const struct plan_model *m, const bool *allowed, enum lp
 				goto out;
 		}
 	}
+	/*
+	 * Opening rows, one per (class, node): a class may put streams on a node
+	 * only if it runs an instance there (sum x <= n * m).  Redundant for the
+	 * integer program, they tighten the LP bound a lot where a node's price
+	 * is mostly a fixed charge (a camera board serving its own streams).
+	 */
+	int open_begin = rows;
+
+	for (size_t c = 0; c < m->n_classes && plan_open_rows; c++) {
+		const struct plan_class *cl = &m->classes[c];
+		int seen[16 * PLAN_MAX_STAGES];
+		int n_seen = 0;
+
+		for (size_t i = cl->opt_begin; i < cl->opt_end; i++) {
+			const struct plan_option *o = &m->options[i];
+
+			for (int u = 0; u < o->n_use && lp->col_x[i] != 0; u++) {
+				int k = o->use[u].node, s2;
+
+				for (s2 = 0; s2 < n_seen && seen[s2] != k; s2++)
+					;
+				if (s2 < n_seen || n_seen == (int)(sizeof seen / sizeof seen[0]))
+					continue;
+				seen[n_seen++] = k;
+				rows++;
+				if (trip_add(&tr, rows, lp->col_m[k], -(double)cl->streams) != 0)
+					goto out;
+				for (size_t i2 = cl->opt_begin; i2 < cl->opt_end; i2++) {
+					bool has = false;
+
+					for (int u2 = 0; u2 < m->options[i2].n_use && !has; u2++)
+						has = m->options[i2].use[u2].node == k;
+					if (has && lp->col_x[i2] != 0 &&
+					    trip_add(&tr, rows, lp->col_x[i2], 1) != 0)
+						goto out;
+				}
+			}
+		}
+	}
+	int open_end = rows;
 	int first_extra = rows;
 
 	/* Memory per node and linking rows per (class, rung, node), where residency matters. */
@@ -785,6 +827,8 @@ lp_build(struct lp *lp, const struct plan_model *m, const bool *allowed, enum lp
 		if (lp->row_link[l] != 0)
 			glp_set_row_bnds(lp->p, lp->row_link[l], GLP_UP, 0, t->links[l].bandwidth_mbps);
 	}
+	for (int row = open_begin + 1; row <= open_end; row++)
+		glp_set_row_bnds(lp->p, row, GLP_UP, 0, 0);
 	{
 		int row = first_extra;
 
@@ -896,9 +940,17 @@ plan_mip_solve(const struct plan_model *m, const bool *allowed,
 	}
 	if (rc != 0)
 		return ladder_errf(err, rc, "planner: out of memory building the model");
+	if (getenv("LADDER_PLAN_DUMP_MPS") != NULL && allowed == NULL)
+		glp_write_mps(lp.p, GLP_MPS_FILE, NULL, getenv("LADDER_PLAN_DUMP_MPS"));
+	/*
+	 * Measured on the 10k-stream bench (2000 classes, 73k columns): dual
+	 * simplex without presolve 3.4 s CPU, primal 5.2 s, primal with presolve
+	 * 15 s.  The root LP is also the basis glp_intopt starts from.
+	 */
 	glp_init_smcp(&smcp);
 	smcp.msg_lev = GLP_MSG_OFF;
-	smcp.presolve = GLP_ON;
+	smcp.meth = GLP_DUALP;
+	smcp.presolve = GLP_OFF;
 	smcp.tm_lim = (int)(time_limit_s * 1000);
 	ret = glp_simplex(lp.p, &smcp);
 	if (ret == GLP_ENOPFS || (ret == 0 && glp_get_status(lp.p) == GLP_NOFEAS)) {
@@ -906,13 +958,9 @@ plan_mip_solve(const struct plan_model *m, const bool *allowed,
 		goto done;
 	}
 	if (ret != 0 || glp_get_status(lp.p) != GLP_OPT) {
-		/* Presolve hides the basis; redo without it so intopt can start. */
-		smcp.presolve = GLP_OFF;
-		ret = glp_simplex(lp.p, &smcp);
-		if (ret != 0 || glp_get_status(lp.p) != GLP_OPT) {
-			r->status = glp_get_status(lp.p) == GLP_NOFEAS ? 2 : 3;
-			goto done;
-		}
+		/* Out of time, or numerically stuck: no bound, keep the incumbent. */
+		r->status = glp_get_status(lp.p) == GLP_NOFEAS ? 2 : 3;
+		goto done;
 	}
 	if (glp_get_status(lp.p) == GLP_OPT && glp_get_num_int(lp.p) > 0 &&
 	    glp_get_prim_stat(lp.p) != GLP_FEAS) {
@@ -920,6 +968,10 @@ plan_mip_solve(const struct plan_model *m, const bool *allowed,
 		goto done;
 	}
 	lp_obj = glp_get_obj_val(lp.p);
+	r->lp_ms = (double)(ladder_now_ns() - t0) / 1e6;
+	r->lp_objective = lp_obj;
+	r->rows = glp_get_num_rows(lp.p);
+	r->cols = glp_get_num_cols(lp.p);
 	memset(&cb, 0, sizeof cb);
 	cb.m = m;
 	cb.lp = &lp;

@@ -421,4 +421,114 @@ TEST(data_dependent_shapes)
 	t_free(t);
 }
 
+TEST(resize_modes)
+{
+	/* 1x1x2x2 -> 1x1x4x4 nearest asymmetric (Upsample semantics). */
+	struct t_op *t = t_new("Upsample", 9, 1);
+
+	T_IN_F(t, 4, DIMS(1, 1, 2, 2), 1, 2, 3, 4);
+	T_IN_F(t, 1, DIMS(4), 1, 1, 2, 2);
+	CHECK_OK(t_run(t), &t->err);
+	CHECK_DIMS(&t->out[0], 4, 1, 1, 4, 4);
+	CHECK_VALUES(&t->out[0], 0, 1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4);
+	t_free(t);
+
+	/* Linear half_pixel by sizes, 1-d: [1, 3] -> 4 values. */
+	t = t_new("Resize", 13, 1);
+	T_IN_F(t, 1, DIMS(2), 1, 3);
+	t_in(t, LADDER_DT_UNDEFINED, 0, NULL, NULL);
+	t_in(t, LADDER_DT_UNDEFINED, 0, NULL, NULL);
+	T_IN_I64(t, 1, DIMS(1), 4);
+	t_string(t, "mode", "linear");
+	CHECK_OK(t_run(t), &t->err);
+	CHECK_VALUES(&t->out[0], 1e-6, 1, 1.5, 2.5, 3);
+	t_free(t);
+
+	/* Scales and sizes together are an error; antialias is refused clearly. */
+	t = t_new("Resize", 13, 1);
+	T_IN_F(t, 1, DIMS(2), 1, 3);
+	t_in(t, LADDER_DT_UNDEFINED, 0, NULL, NULL);
+	T_IN_F(t, 1, DIMS(1), 2);
+	T_IN_I64(t, 1, DIMS(1), 4);
+	CHECK_EQ_INT(t_run(t), LADDER_EINVAL);
+	t_free(t);
+	t = t_new("Resize", 18, 1);
+	T_IN_F(t, 1, DIMS(2), 1, 3);
+	t_int(t, "antialias", 1);
+	CHECK_EQ_INT(t_run(t), LADDER_EUNSUPPORTED);
+	t_free(t);
+}
+
+TEST(quantize_dequantize_per_axis)
+{
+	struct t_op *t = t_new("QuantizeLinear", 13, 1);
+
+	T_IN_F(t, 2, DIMS(2, 2), 2.5f, -3.0f, 1.0f, 1000.0f);
+	T_IN_F(t, 1, DIMS(2), 1.0f, 2.0f);
+	t_in(t, LADDER_DT_INT8, 1, (const int64_t[]){ 2 }, (const int8_t[]){ 0, 1 });
+	t_int(t, "axis", 0);
+	CHECK_OK(t_run(t), &t->err);
+	CHECK(t->out[0].dtype == LADDER_DT_INT8);
+	/* 2.5 rounds to even 2; row 1: 1/2 -> 0 (+1), 1000/2 saturates. */
+	CHECK_VALUES(&t->out[0], 0, 2, -3, 1, 127);
+	t_free(t);
+
+	t = t_new("DequantizeLinear", 13, 1);
+	t_in(t, LADDER_DT_UINT8, 1, (const int64_t[]){ 3 }, (const uint8_t[]){ 0, 128, 255 });
+	T_IN_F(t, 0, DIMS(0), 0.5f);
+	t_in(t, LADDER_DT_UINT8, 0, NULL, (const uint8_t[]){ 128 });
+	CHECK_OK(t_run(t), &t->err);
+	CHECK_VALUES(&t->out[0], 0, -64, 0, 63.5);
+	t_free(t);
+}
+
+TEST(integer_matmul_and_conv)
+{
+	struct t_op *t = t_new("MatMulInteger", 10, 1);
+
+	t_in(t, LADDER_DT_UINT8, 2, (const int64_t[]){ 2, 2 }, (const uint8_t[]){ 11, 7, 3, 10 });
+	t_in(t, LADDER_DT_INT8, 2, (const int64_t[]){ 2, 1 }, (const int8_t[]){ -1, 2 });
+	t_in(t, LADDER_DT_UINT8, 0, NULL, (const uint8_t[]){ 1 });
+	CHECK_OK(t_run(t), &t->err);
+	CHECK(t->out[0].dtype == LADDER_DT_INT32);
+	CHECK_VALUES(&t->out[0], 0, -10 + 12, -2 + 18);
+	t_free(t);
+
+	/* 3x3 input, 2x2 kernel of ones, x zero point 1, pad 1 (pads hold the zero point). */
+	t = t_new("ConvInteger", 10, 1);
+	t_in(t, LADDER_DT_UINT8, 4, (const int64_t[]){ 1, 1, 3, 3 },
+	    (const uint8_t[]){ 2, 3, 4, 5, 6, 7, 8, 9, 10 });
+	t_in(t, LADDER_DT_UINT8, 4, (const int64_t[]){ 1, 1, 2, 2 }, (const uint8_t[]){ 1, 1, 1, 1 });
+	t_in(t, LADDER_DT_UINT8, 0, NULL, (const uint8_t[]){ 1 });
+	t_ints(t, "pads", 4, (const int64_t[]){ 1, 1, 0, 0 });
+	CHECK_OK(t_run(t), &t->err);
+	CHECK_DIMS(&t->out[0], 4, 1, 1, 3, 3);
+	CHECK_VALUES(&t->out[0], 0, 1, 3, 5, 5, 12, 16, 11, 24, 28);
+	t_free(t);
+}
+
+TEST(nms_and_roialign)
+{
+	struct t_op *t = t_new("NonMaxSuppression", 11, 1);
+
+	T_IN_F(t, 3, DIMS(1, 3, 4), 0, 0, 1, 1, 0, 0.1f, 1, 1.1f, 0, 10, 1, 11);
+	T_IN_F(t, 3, DIMS(1, 1, 3), 0.9f, 0.95f, 0.5f);
+	T_IN_I64(t, 1, DIMS(1), 3);
+	T_IN_F(t, 1, DIMS(1), 0.5f);
+	CHECK_OK(t_run(t), &t->err);
+	CHECK_DIMS(&t->out[0], 2, 2, 3);
+	CHECK_VALUES(&t->out[0], 0, 0, 0, 1, 0, 0, 2);
+	t_free(t);
+
+	t = t_new("RoiAlign", 16, 1);
+	T_IN_F(t, 4, DIMS(1, 1, 2, 2), 1, 2, 3, 4);
+	T_IN_F(t, 2, DIMS(1, 4), 0, 0, 2, 2);
+	T_IN_I64(t, 1, DIMS(1), 0);
+	t_int(t, "sampling_ratio", 1);
+	CHECK_OK(t_run(t), &t->err);
+	CHECK_DIMS(&t->out[0], 4, 1, 1, 1, 1);
+	CHECK_VALUES(&t->out[0], 1e-6, 2.5);
+	t_free(t);
+}
+
 TEST_MAIN()

@@ -50,12 +50,18 @@ random_topology(const char *path)
 	int ncam = 1 + (int)rnd(3), nw = 1 + (int)rnd(2), len;
 
 	len = snprintf(buf, sizeof buf, "schema: ladder.topology/1\nprofiles: [%s/profile.json]\n"
-	    "thresholds: %s/thresholds.json\nenergy_usd_per_kwh: %g\nmax_stages: 2\nnodes:\n"
+	    "thresholds: %s/thresholds.json\nenergy_usd_per_kwh: %g\nmax_stages: %u\nnodes:\n"
 	    "  - {id: cloud, hardware: cloud, max_instances: %u}\n"
 	    "  - {id: hub-1, hardware: hub, count: %u}\n", data_abs, data_abs,
-	    rnd(2) ? 0.0 : 0.3, 1 + rnd(2), 1 + rnd(2));
+	    rnd(2) ? 0.0 : 0.3, 2 + rnd(2), 1 + rnd(2), 1 + rnd(2));
 	for (int c = 0; c < ncam; c++)
-		len += snprintf(buf + len, sizeof buf - len, "  - {id: cam-%d, hardware: dev}\n", c + 1);
+	{
+		/* Memory per camera: all rungs fit, some fit (residency matters), or only "a". */
+		static const char *const mem[] = { "", ", memory_mb: 2.5", ", memory_mb: 0.5" };
+
+		len += snprintf(buf + len, sizeof buf - len, "  - {id: cam-%d, hardware: dev%s}\n",
+		    c + 1, mem[rnd(3)]);
+	}
 	len += snprintf(buf + len, sizeof buf - len, "links:\n  - {from: hub-1, to: cloud, "
 	    "bandwidth_mbps: %g, rtt_ms: %u, usd_per_gb: %g}\n", bw[rnd(4)] * 10, 5 + rnd(30),
 	    rnd(2) ? 0.0 : 0.5);
@@ -156,11 +162,12 @@ TEST(plan_matches_brute_force)
 {
 	char path[PATH_MAX];
 	int checked = 0, feasible = 0, infeasible = 0, rounded_equal = 0;
+	size_t with_z = 0, with_3 = 0;
 
 	data_dir();
 	snprintf(path, sizeof path, "%s/ladder-plan-test-%d.yaml", getenv("TMPDIR") ?
 	    getenv("TMPDIR") : "/tmp", (int)getpid());
-	for (int iter = 0; iter < 400 && checked < 40; iter++) {
+	for (int iter = 0; iter < 600 && checked < 60; iter++) {
 		struct plan_topology t;
 		struct plan_inputs in = { 0 };
 		struct plan_model m;
@@ -183,6 +190,10 @@ TEST(plan_matches_brute_force)
 			plan_inputs_release(&in);
 			continue;
 		}
+		for (size_t k = 0; k < t.n_nodes; k++)
+			with_z += m.node_needs_z[k];
+		for (size_t i = 0; i < m.n_options; i++)
+			with_3 += m.options[i].n_stages == 3;
 		memset(&b, 0, sizeof b);
 		b.m = &m;
 		b.best = INFINITY;
@@ -237,6 +248,9 @@ TEST(plan_matches_brute_force)
 	unlink(path);
 	printf("# %d instances checked (%d feasible, %d infeasible); rounding path optimal on %d\n",
 	    checked, feasible, infeasible, rounded_equal);
+	printf("# %zu nodes with residency variables, %zu three-stage options\n", with_z, with_3);
+	CHECK(with_z > 0);
+	CHECK(with_3 > 0);
 	CHECK(checked >= 20);
 	CHECK(feasible >= 5);
 }
