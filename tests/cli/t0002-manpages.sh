@@ -1,8 +1,8 @@
 #!/bin/sh
 # Man pages: `mandoc -T lint` finds no warning or error in any man/* page, and
 # for every cli/cmd-NAME.c with a man/ladder-NAME.1 the `ladder NAME -h` usage
-# line matches the page's SYNOPSIS (rendered by mandoc; whitespace, line breaks
-# and "..." placement do not matter).
+# line matches the page's SYNOPSIS (rendered by mandoc; whitespace, line breaks,
+# "..." placement and spaces around "|" do not matter).
 . "${0%/*}/lib.sh"
 
 if ! command -v mandoc >/dev/null 2>&1; then
@@ -13,7 +13,7 @@ fi
 # Canonical form: one line, single spaces, no ellipses, no spaces inside brackets.
 normalize() {
 	tr -s ' \t\n' '   ' | sed -e 's/\.\.\.//g' -e 's/ *\]/]/g' -e 's/\[ */[/g' \
-	    -e 's/  */ /g' -e 's/^ //' -e 's/ $//'
+	    -e 's/ *| */|/g' -e 's/  */ /g' -e 's/^ //' -e 's/ $//'
 }
 
 for page in "$LADDER_SRC"/man/*.[1-9]; do
