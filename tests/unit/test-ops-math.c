@@ -676,4 +676,136 @@ TEST(cast_pairs)
 	call_release(&k);
 }
 
+TEST(cumsum_topk)
+{
+	struct call k;
+	double x[] = { 1, 2, 3, 4, 5, 6 };
+	int32_t axis = 1;
+
+	call_init(&k, "CumSum", 14);
+	attr_int(&k, "exclusive", 1);
+	attr_int(&k, "reverse", 1);
+	input(&k, LADDER_DT_DOUBLE, 2, D23, x);
+	input(&k, LADDER_DT_INT32, 0, NULL, &axis);
+	CHECK_OK(call_run(&k, 1), &k.err);
+	double *y = k.out[0].data;
+	CHECK(y[0] == 5 && y[1] == 3 && y[2] == 0 && y[3] == 11 && y[5] == 0);
+	call_release(&k);
+
+	float v[] = { 3, 1, 3, 2, 0, 9 };
+	int64_t kk = 2;
+	call_init(&k, "TopK", 11);
+	input(&k, LADDER_DT_FLOAT, 2, D23, v);
+	input(&k, LADDER_DT_INT64, 1, D1, &kk);
+	CHECK_OK(call_run(&k, 2), &k.err);
+	int64_t *ix = k.out[1].data;
+	CHECK_EQ_INT(k.out[0].dims[1], 2);
+	CHECK(OUTF(k, 0) == 3 && OUTF(k, 1) == 3 && ix[0] == 0 && ix[1] == 2);
+	CHECK(OUTF(k, 2) == 9 && OUTF(k, 3) == 2 && ix[2] == 2 && ix[3] == 0);
+	call_release(&k);
+
+	call_init(&k, "TopK", 11);
+	attr_int(&k, "largest", 0);
+	input(&k, LADDER_DT_FLOAT, 2, D23, v);
+	input(&k, LADDER_DT_INT64, 1, D1, &kk);
+	CHECK_OK(call_run(&k, 2), &k.err);
+	CHECK(OUTF(k, 0) == 1 && OUTF(k, 1) == 3 && OUTF(k, 2) == 0);
+	call_release(&k);
+
+	kk = 4;
+	call_init(&k, "TopK", 11);
+	input(&k, LADDER_DT_FLOAT, 2, D23, v);
+	input(&k, LADDER_DT_INT64, 1, D1, &kk);
+	CHECK(call_run(&k, 2) == LADDER_EINVAL);
+	CHECK(strstr(k.err.msg, "k 4 is out of range") != NULL);
+	call_release(&k);
+}
+
+TEST(det_einsum)
+{
+	struct call k;
+	float m[] = { 0, 2, 3, 4, 1, 2, 3, 1, 2, 1, 2, 0, 0, 1, 1, 1, 1, 1 };
+	static const int64_t D233[] = { 2, 3, 3 };
+
+	call_init(&k, "Det", 11);
+	input(&k, LADDER_DT_FLOAT, 3, D233, m);
+	CHECK_OK(call_run(&k, 1), &k.err);
+	CHECK_EQ_INT(k.out[0].rank, 1);
+	/* det [[0,2,3],[4,1,2],[3,1,2]] = 0*(2-2) - 2*(8-6) + 3*(4-3) = -1 */
+	CHECK_NEAR(OUTF(k, 0), -1, 1e-6);
+	/* det [[1,2,0],[0,1,1],[1,1,1]] = 1*(1-1) - 2*(0-1) + 0 = 2 */
+	CHECK_NEAR(OUTF(k, 1), 2, 1e-6);
+	call_release(&k);
+
+	double a[] = { 1, 2, 3, 4, 5, 6 }, b[] = { 1, 0, 0, 1, 1, 1 };
+	call_init(&k, "Einsum", 12);
+	attr_string(&k, "equation", "ij, jk -> ik");
+	input(&k, LADDER_DT_DOUBLE, 2, D23, a);
+	input(&k, LADDER_DT_DOUBLE, 2, D32, b);
+	k.node.n_inputs = 2;
+	CHECK_OK(call_run(&k, 1), &k.err);
+	double *y = k.out[0].data;
+	CHECK_EQ_INT(k.out[0].dims[0], 2);
+	CHECK_EQ_INT(k.out[0].dims[1], 2);
+	CHECK(y[0] == 4 && y[1] == 5 && y[2] == 10 && y[3] == 11);
+	call_release(&k);
+
+	/* Ellipsis and a repeated label: the batch diagonals. */
+	double sq[] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	static const int64_t D222[] = { 2, 2, 2 };
+	call_init(&k, "Einsum", 12);
+	attr_string(&k, "equation", "...ii->...i");
+	input(&k, LADDER_DT_DOUBLE, 3, D222, sq);
+	CHECK_OK(call_run(&k, 1), &k.err);
+	y = k.out[0].data;
+	CHECK(y[0] == 1 && y[1] == 4 && y[2] == 5 && y[3] == 8);
+	call_release(&k);
+
+	call_init(&k, "Einsum", 12);
+	attr_string(&k, "equation", "ij");
+	input(&k, LADDER_DT_DOUBLE, 3, D222, sq);
+	CHECK(call_run(&k, 1) == LADDER_EINVAL);
+	call_release(&k);
+}
+
+TEST(windows_dft)
+{
+	struct call k;
+	int32_t size = 4;
+
+	call_init(&k, "HannWindow", 17);
+	input(&k, LADDER_DT_INT32, 0, NULL, &size);
+	CHECK_OK(call_run(&k, 1), &k.err);
+	CHECK_EQ_INT(k.out[0].dims[0], 4);
+	CHECK_NEAR(OUTF(k, 0), 0, 1e-7);
+	CHECK_NEAR(OUTF(k, 1), 0.5, 1e-7);
+	CHECK_NEAR(OUTF(k, 2), 1, 1e-7);
+	call_release(&k);
+
+	call_init(&k, "HannWindow", 17);
+	input(&k, LADDER_DT_INT32, 0, NULL, NULL);
+	CHECK(call_run(&k, 1) == LADDER_EUNSUPPORTED);
+	call_release(&k);
+
+	/* DFT of [1, 2, 3, 4] (real): [10, -2+2i, -2, -2-2i]. */
+	float x[] = { 1, 2, 3, 4 };
+	static const int64_t D141[] = { 1, 4, 1 };
+	call_init(&k, "DFT", 17);
+	input(&k, LADDER_DT_FLOAT, 3, D141, x);
+	CHECK_OK(call_run(&k, 1), &k.err);
+	CHECK_EQ_INT(k.out[0].dims[2], 2);
+	CHECK_NEAR(OUTF(k, 0), 10, 1e-5);
+	CHECK_NEAR(OUTF(k, 2), -2, 1e-5);
+	CHECK_NEAR(OUTF(k, 3), 2, 1e-5);
+	CHECK_NEAR(OUTF(k, 7), -2, 1e-5);
+	call_release(&k);
+
+	call_init(&k, "DFT", 17);
+	attr_int(&k, "onesided", 1);
+	input(&k, LADDER_DT_FLOAT, 3, D141, x);
+	CHECK_OK(call_run(&k, 1), &k.err);
+	CHECK_EQ_INT(k.out[0].dims[1], 3);
+	call_release(&k);
+}
+
 TEST_MAIN()
