@@ -60,6 +60,49 @@ dup_bytes(struct load_ctx *c, const ProtobufCBinaryData *b, struct ladder_bytes 
 	return out->data == NULL ? oom(c) : 0;
 }
 
+/* Allocates count entries of size each (count comes from the parsed file). */
+static int
+alloc_array(struct load_ctx *c, void **out, size_t count, size_t size)
+{
+	size_t bytes;
+
+	*out = NULL;
+	if (count == 0)
+		return 0;
+	if (!ladder_mul_size(count, size, &bytes))
+		return oom(c);
+	*out = ladder_arena_alloc(c->arena, bytes);
+	return *out == NULL ? oom(c) : 0;
+}
+
+/* Parts the IR keeps opaque: serialized as a message holding only them. */
+static int
+pack_opaque(struct load_ctx *c, const ProtobufCMessage *m, struct ladder_bytes *out)
+{
+	size_t len = protobuf_c_message_get_packed_size(m);
+
+	out->data = ladder_arena_alloc(c->arena, len);
+	if (out->data == NULL)
+		return oom(c);
+	out->len = protobuf_c_message_pack(m, out->data);
+	return 0;
+}
+
+/* count pointers to zeroed objects of size each, in one block after the pointers. */
+static int
+alloc_objects(struct load_ctx *c, void ***out, size_t count, size_t size)
+{
+	char *objects;
+	int rc;
+
+	if ((rc = alloc_array(c, (void **)out, count, sizeof(void *))) != 0 ||
+	    (rc = alloc_array(c, (void **)&objects, count, size)) != 0)
+		return rc;
+	for (size_t i = 0; i < count; i++)
+		(*out)[i] = objects + i * size;
+	return 0;
+}
+
 static const char *
 tensor_label(const struct ladder_tensor *t)
 {
@@ -382,14 +425,8 @@ type_from_pb(struct load_ctx *c, const Onnx__TypeProto *tp, struct ladder_type *
 		return 0;
 	if (tp->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE || tp->tensor_type == NULL) {
 		/* Sequences, maps, optionals, sparse tensors: kept opaque. */
-		size_t len = protobuf_c_message_get_packed_size(&tp->base);
-
 		ty->kind = LADDER_TYPE_OTHER;
-		ty->raw.data = ladder_arena_alloc(c->arena, len);
-		if (ty->raw.data == NULL)
-			return oom(c);
-		ty->raw.len = protobuf_c_message_pack(&tp->base, ty->raw.data);
-		return 0;
+		return pack_opaque(c, &tp->base, &ty->raw);
 	}
 	const Onnx__TypeProto__Tensor *tt = tp->tensor_type;
 	ty->kind = LADDER_TYPE_TENSOR;
@@ -517,12 +554,9 @@ attr_from_pb(struct load_ctx *c, const Onnx__AttributeProto *ap, struct ladder_a
 		a->n = ap->n_tensors;
 		if (a->n == 0)
 			return 0;
-		if ((a->tensors = ladder_arena_alloc(c->arena, a->n * sizeof *a->tensors)) == NULL)
-			return oom(c);
+		if ((rc = alloc_objects(c, (void ***)&a->tensors, a->n, sizeof **a->tensors)) != 0)
+			return rc;
 		for (size_t i = 0; i < a->n; i++) {
-			a->tensors[i] = ladder_arena_alloc(c->arena, sizeof **a->tensors);
-			if (a->tensors[i] == NULL)
-				return oom(c);
 			if ((rc = tensor_from_pb(c, ap->tensors[i], a->tensors[i])) != 0)
 				return rc;
 		}
@@ -531,12 +565,9 @@ attr_from_pb(struct load_ctx *c, const Onnx__AttributeProto *ap, struct ladder_a
 		a->n = ap->n_graphs;
 		if (a->n == 0)
 			return 0;
-		if ((a->graphs = ladder_arena_alloc(c->arena, a->n * sizeof *a->graphs)) == NULL)
-			return oom(c);
+		if ((rc = alloc_objects(c, (void ***)&a->graphs, a->n, sizeof **a->graphs)) != 0)
+			return rc;
 		for (size_t i = 0; i < a->n; i++) {
-			a->graphs[i] = ladder_arena_alloc(c->arena, sizeof **a->graphs);
-			if (a->graphs[i] == NULL)
-				return oom(c);
 			if ((rc = graph_from_pb(c, ap->graphs[i], a->graphs[i], depth + 1)) != 0)
 				return rc;
 		}
@@ -544,15 +575,8 @@ attr_from_pb(struct load_ctx *c, const Onnx__AttributeProto *ap, struct ladder_a
 	case LADDER_ATTR_SPARSE_TENSOR:
 	case LADDER_ATTR_SPARSE_TENSORS:
 	case LADDER_ATTR_TYPE_PROTO:
-	case LADDER_ATTR_TYPE_PROTOS: {
-		size_t len = protobuf_c_message_get_packed_size(&ap->base);
-
-		a->raw.data = ladder_arena_alloc(c->arena, len);
-		if (a->raw.data == NULL)
-			return oom(c);
-		a->raw.len = protobuf_c_message_pack(&ap->base, a->raw.data);
-		return 0;
-	}
+	case LADDER_ATTR_TYPE_PROTOS:
+		return pack_opaque(c, &ap->base, &a->raw);
 	default:
 		return ladder_errf(c->err, LADDER_EFORMAT, "attribute '%s' has unknown type %d", a->name,
 		    (int)a->type);
@@ -588,34 +612,6 @@ node_from_pb(struct load_ctx *c, const Onnx__NodeProto *np, struct ladder_node *
 			return rc;
 		}
 	}
-	return 0;
-}
-
-/* Allocates count entries of size each (count comes from the parsed file). */
-static int
-alloc_array(struct load_ctx *c, void **out, size_t count, size_t size)
-{
-	size_t bytes;
-
-	*out = NULL;
-	if (count == 0)
-		return 0;
-	if (!ladder_mul_size(count, size, &bytes))
-		return oom(c);
-	*out = ladder_arena_alloc(c->arena, bytes);
-	return *out == NULL ? oom(c) : 0;
-}
-
-/* Parts the IR keeps opaque: serialized as a message holding only them. */
-static int
-pack_opaque(struct load_ctx *c, const ProtobufCMessage *m, struct ladder_bytes *out)
-{
-	size_t len = protobuf_c_message_get_packed_size(m);
-
-	out->data = ladder_arena_alloc(c->arena, len);
-	if (out->data == NULL)
-		return oom(c);
-	out->len = protobuf_c_message_pack(m, out->data);
 	return 0;
 }
 
