@@ -40,7 +40,7 @@ unpack_opaque(struct save_ctx *c, const ProtobufCMessageDescriptor *d, const str
 	ProtobufCMessage *m = protobuf_c_message_unpack(d, &c->alloc.base, b->len, b->data);
 
 	if (m == NULL)
-		ladder_errf(c->err, LADDER_EINVAL, "%s: its stored bytes do not parse", what);
+		ladder_errf(c->err, LADDER_EINVAL, "the stored bytes of %s do not parse", what);
 	return m;
 }
 
