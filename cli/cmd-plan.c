@@ -35,6 +35,7 @@ cmd_plan_exec(struct cmd_ctx *ctx)
 	int rc;
 
 	opt.topology_path = ctx->argv[0];
+	opt.output_path = out;
 	opt.thresholds_path = cmd_opt(ctx, "thresholds");
 	opt.explain = cmd_flag(ctx, "explain");
 	opt.baselines = !cmd_flag(ctx, "no-baselines");

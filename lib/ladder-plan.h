@@ -19,6 +19,8 @@ struct ladder_plan_options {
 	bool explain;			/* compute the sensitivity report */
 	bool baselines;			/* compute the baselines (cloud-only, edge-only, ...) */
 	int64_t created_unix;		/* "created" timestamp; 0: now */
+	const char *output_path;	/* where plan.json goes: input paths are written
+					   relative to its directory (NULL: to the cwd) */
 };
 
 /* The outcome of a plan; opaque.  ladder_plan_free accepts NULL. */

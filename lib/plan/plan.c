@@ -1,4 +1,5 @@
 /* plan.c: ladder_plan_solve: read, build, baselines, solve, round, explain, write plan.json. */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +32,41 @@ struct ladder_plan {
 	char *json, *summary;
 	long epoch;
 	int64_t created;
+	char out_dir[4096];		/* absolute directory of plan.json, "" when unknown */
 };
+
+/*
+ * The path of an input as plan.json should record it: relative to the
+ * directory plan.json is written to, so that readers (ladder pack) resolve it
+ * from there.  Falls back to the path as given.
+ */
+static void
+recorded_path(const struct ladder_plan *p, const char *path, char *out, size_t size)
+{
+	char abs[4096];
+	size_t common = 0, i;
+	size_t len = 0;
+
+	snprintf(out, size, "%s", path);
+	if (p->out_dir[0] == '\0' || realpath(path, abs) == NULL)
+		return;
+	/* Longest common prefix ending at a '/' (or the whole of out_dir). */
+	for (i = 0; p->out_dir[i] != '\0' && abs[i] == p->out_dir[i]; i++) {
+		if (abs[i] == '/')
+			common = i;
+	}
+	if (p->out_dir[i] == '\0' && (abs[i] == '/' || abs[i] == '\0'))
+		common = i;
+	out[0] = '\0';
+	for (const char *d = p->out_dir + common; *d != '\0'; d++) {
+		if (*d == '/' && len + 4 < size) {
+			memcpy(out + len, "../", 3);
+			len += 3;
+			out[len] = '\0';
+		}
+	}
+	snprintf(out + len, size - len, "%s", abs[common] == '/' ? abs + common + 1 : abs + common);
+}
 
 /* Rounds to 12 significant digits so the printed value round-trips and reads well. */
 static double
@@ -303,11 +338,14 @@ same_route(const struct route *x, const struct route *y)
 }
 
 static json_t *
-file_ref_json(const struct plan_file_ref *f)
+file_ref_json(const struct ladder_plan *p, const struct plan_file_ref *f)
 {
+	char path[4096];
+
 	if (f->path == NULL)
 		return json_null();
-	return json_pack("{s:s, s:s}", "path", f->path, "sha256", f->sha256);
+	recorded_path(p, f->path, path, sizeof path);
+	return json_pack("{s:s, s:s}", "path", path, "sha256", f->sha256);
 }
 
 static json_t *
@@ -543,12 +581,14 @@ explain_json(const struct ladder_plan *p)
 	json_t *o = json_object(), *wl = json_array(), *nodes = json_array(), *links = json_array();
 
 	for (size_t w = 0; w < t->n_workloads; w++) {
-		double dual = 0;
+		double dual = 0, dual_lp = 0;
 		json_t *j = json_object();
 
 		for (size_t c = 0; c < m->n_classes; c++) {
-			if (m->classes[c].workload == (int)w)
+			if (m->classes[c].workload == (int)w) {
 				dual = fmax(dual, p->ex.class_dual[c]);
+				dual_lp = fmax(dual_lp, p->ex.class_dual_lp[c]);
+			}
 		}
 		json_object_set_new(j, "name", json_string(t->workloads[w].name));
 		json_object_set_new(j, "accuracy_plus_0_01_per_hour", p->ex.acc_step[w] < 0 ?
@@ -556,6 +596,7 @@ explain_json(const struct ladder_plan *p)
 		json_object_set_new(j, "p99_minus_10pct_per_hour", p->ex.lat_step[w] < 0 ?
 		    json_null() : json_real(tidy(p->ex.lat_step[w])));
 		json_object_set_new(j, "stream_marginal_per_hour", json_real(tidy(dual)));
+		json_object_set_new(j, "stream_long_run_per_hour", json_real(tidy(dual_lp)));
 		json_array_append_new(wl, j);
 	}
 	for (size_t k = 0; k < t->n_nodes; k++) {
@@ -580,19 +621,20 @@ make_json(struct ladder_plan *p, const struct ladder_plan_options *opt)
 {
 	const struct plan_model *m = &p->model;
 	json_t *root = json_object(), *inputs = json_object(), *profiles = json_array(), *obj, *arr;
-	char created[32];
+	char created[32], topo_path[4096];
 
 	ladder_utc_iso8601(p->created, created);
 	json_object_set_new(root, "schema", json_string("ladder.plan/1"));
 	json_object_set_new(root, "epoch", json_integer(p->epoch));
 	json_object_set_new(root, "created", json_string(created));
-	json_object_set_new(inputs, "topology", json_pack("{s:s, s:s}", "path", p->topo.path,
+	recorded_path(p, p->topo.path, topo_path, sizeof topo_path);
+	json_object_set_new(inputs, "topology", json_pack("{s:s, s:s}", "path", topo_path,
 	    "sha256", p->topo.sha256));
-	json_object_set_new(inputs, "ladder", file_ref_json(&p->in.ladder));
+	json_object_set_new(inputs, "ladder", file_ref_json(p, &p->in.ladder));
 	for (size_t i = 0; i < p->in.n_profiles; i++)
-		json_array_append_new(profiles, file_ref_json(&p->in.profiles[i]));
+		json_array_append_new(profiles, file_ref_json(p, &p->in.profiles[i]));
 	json_object_set_new(inputs, "profiles", profiles);
-	json_object_set_new(inputs, "thresholds", file_ref_json(&p->in.thresholds));
+	json_object_set_new(inputs, "thresholds", file_ref_json(p, &p->in.thresholds));
 	json_object_set_new(root, "inputs", inputs);
 	json_object_set_new(root, "status", json_string(!p->feasible ? "infeasible" :
 	    p->optimal ? "optimal" : "feasible"));
@@ -782,11 +824,13 @@ make_summary(struct ladder_plan *p)
 		if (p->explained) {
 			ladder_buf_addf(&b, "\nsensitivity (LP relaxation; duals with instances fixed):\n");
 			for (size_t w = 0; w < t->n_workloads; w++) {
-				double dual = 0;
+				double dual = 0, dual_lp = 0;
 
 				for (size_t c = 0; c < m->n_classes; c++) {
-					if (m->classes[c].workload == (int)w)
+					if (m->classes[c].workload == (int)w) {
 						dual = fmax(dual, p->ex.class_dual[c]);
+						dual_lp = fmax(dual_lp, p->ex.class_dual_lp[c]);
+					}
 				}
 				if (p->ex.acc_step[w] < 0)
 					ladder_buf_addf(&b, "  +1 point of accuracy on %s: infeasible\n",
@@ -800,8 +844,9 @@ make_summary(struct ladder_plan *p)
 				else
 					ladder_buf_addf(&b, "  -10%% p99 on %s costs $%.4f/h\n",
 					    t->workloads[w].name, p->ex.lat_step[w]);
-				ladder_buf_addf(&b, "  one more stream of %s costs up to $%.5f/h\n",
-				    t->workloads[w].name, dual);
+				ladder_buf_addf(&b, "  one more stream of %s costs up to $%.5f/h with "
+				    "these instances, $%.5f/h in the long run\n", t->workloads[w].name, dual,
+				    dual_lp);
 			}
 			for (size_t k = 0; k < t->n_nodes; k++) {
 				if (p->ex.node_dual[k] > 1e-9)
@@ -836,6 +881,13 @@ ladder_plan_solve(const struct ladder_plan_options *opt, struct ladder_plan **ou
 	if (p == NULL)
 		return ladder_errf(err, LADDER_ENOMEM, "planner: out of memory");
 	p->epoch = opt->epoch > 0 ? opt->epoch : 1;
+	if (opt->output_path != NULL) {
+		char dir[4096];
+
+		ladder_path_dir(opt->output_path, dir, sizeof dir);
+		if (realpath(dir, p->out_dir) == NULL)
+			p->out_dir[0] = '\0';
+	}
 	p->created = opt->created_unix > 0 ? opt->created_unix : (int64_t)time(NULL);
 	if ((rc = plan_topology_read(&p->topo, opt->topology_path, err)) != 0)
 		goto fail;

@@ -299,7 +299,8 @@ int plan_elastic(const struct plan_model *m, double *unserved, struct ladder_err
 
 /* Sensitivity: LP relaxation with instances fixed; fills duals per class etc. */
 struct plan_explain {
-	double *class_dual;	/* $/h per extra stream [n_classes] */
+	double *class_dual;	/* $/h per extra stream, instances fixed [n_classes] */
+	double *class_dual_lp;	/* $/h per extra stream in the LP relaxation (long run) */
 	double *node_dual;	/* $/h saved per extra instance capacity [n_nodes] */
 	double *link_dual;	/* $/h saved per extra Mbps [n_links] */
 	double *acc_step;	/* $/h for +0.01 accuracy per workload (-1: infeasible) */

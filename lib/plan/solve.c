@@ -1060,9 +1060,12 @@ plan_elastic(const struct plan_model *m, double *unserved, struct ladder_err *er
 	return 0;
 }
 
-/* LP relaxation cost (all integers relaxed) of a model, or -1 when infeasible. */
+/*
+ * LP relaxation cost (all integers relaxed) of a model, or -1 when
+ * infeasible; with duals, the demand rows' duals (long-run $/h per stream).
+ */
 static double
-lp_relaxation_cost(const struct plan_model *m)
+lp_relaxation_cost(const struct plan_model *m, double *duals)
 {
 	struct lp lp;
 	glp_smcp smcp;
@@ -1072,9 +1075,12 @@ lp_relaxation_cost(const struct plan_model *m)
 		return -1;
 	glp_init_smcp(&smcp);
 	smcp.msg_lev = GLP_MSG_OFF;
-	smcp.presolve = GLP_ON;
-	if (glp_simplex(lp.p, &smcp) == 0 && glp_get_status(lp.p) == GLP_OPT)
+	smcp.meth = GLP_DUALP;
+	if (glp_simplex(lp.p, &smcp) == 0 && glp_get_status(lp.p) == GLP_OPT) {
 		v = glp_get_obj_val(lp.p);
+		for (size_t c = 0; c < m->n_classes && duals != NULL; c++)
+			duals[c] = glp_get_row_dual(lp.p, lp.row_demand[c]);
+	}
 	lp_release(&lp);
 	return v;
 }
@@ -1091,11 +1097,12 @@ plan_explain_compute(struct plan_model *m, const struct plan_solution *s, struct
 
 	memset(e, 0, sizeof *e);
 	e->class_dual = calloc(m->n_classes + 1, sizeof *e->class_dual);
+	e->class_dual_lp = calloc(m->n_classes + 1, sizeof *e->class_dual_lp);
 	e->node_dual = calloc(t->n_nodes + 1, sizeof *e->node_dual);
 	e->link_dual = calloc(t->n_links + 1, sizeof *e->link_dual);
 	e->acc_step = calloc(t->n_workloads + 1, sizeof *e->acc_step);
 	e->lat_step = calloc(t->n_workloads + 1, sizeof *e->lat_step);
-	if (!e->class_dual || !e->node_dual || !e->link_dual || !e->acc_step || !e->lat_step)
+	if (!e->class_dual || !e->class_dual_lp || !e->node_dual || !e->link_dual || !e->acc_step || !e->lat_step)
 		return ladder_errf(err, LADDER_ENOMEM, "planner: out of memory");
 	glp_term_out(GLP_OFF);
 	/* Duals of the LP with instances and residency fixed at the plan's values. */
@@ -1113,7 +1120,7 @@ plan_explain_compute(struct plan_model *m, const struct plan_solution *s, struct
 		lp_release(&lp);
 	}
 	/* SLO steps: rebuild the options with a tighter SLO and compare LP relaxations. */
-	base = lp_relaxation_cost(m);
+	base = lp_relaxation_cost(m, e->class_dual_lp);
 	for (size_t w = 0; w < t->n_workloads; w++) {
 		struct plan_workload *wl = &t->workloads[w];
 
@@ -1127,7 +1134,7 @@ plan_explain_compute(struct plan_model *m, const struct plan_solution *s, struct
 			else
 				wl->p99_ms *= 0.9;
 			if (plan_model_build(&m2, t, m->in, &e2) == 0)
-				v = lp_relaxation_cost(&m2);
+				v = lp_relaxation_cost(&m2, NULL);
 			plan_model_release(&m2);
 			if (kind == 0)
 				wl->accuracy = saved;
@@ -1144,6 +1151,7 @@ void
 plan_explain_release(struct plan_explain *e)
 {
 	free(e->class_dual);
+	free(e->class_dual_lp);
 	free(e->node_dual);
 	free(e->link_dual);
 	free(e->acc_step);

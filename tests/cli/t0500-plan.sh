@@ -48,3 +48,14 @@ if [ -f "$LADDER_SRC/man/ladder-plan.1" ]; then
 	done
 	ok "SYNOPSIS lists every option of -h"
 fi
+
+# With ladder.json: rung files in plan.json, input paths relative to plan.json's directory.
+mkdir -p res/deep
+expect_ok "plan with ladder.json" "$LADDER" plan "$D/with-ladder.yaml" -o res/deep/plan.json -q
+expect_grep "rung file from ladder.json" '"file": "rungs/[abc].onnx"' res/deep/plan.json
+lp=$(sed -n 's/^      "path": "\(.*ladder.json\)",$/\1/p' res/deep/plan.json)
+if [ -n "$lp" ] && [ -f "res/deep/$lp" ]; then ok "inputs.ladder.path resolves from plan.json's directory"; else not_ok "inputs.ladder.path resolves from plan.json's directory" "path '$lp'"; fi
+sed 's/"sha256": "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb"/"sha256": "00"/' "$D/ladder.json" >ladder-bad.json
+sed "s|^ladder: ladder.json|ladder: $T/ladder-bad.json|; s|\[profile.json\]|[$D/profile.json]|; s|thresholds: thresholds.json|thresholds: $D/thresholds.json|" "$D/with-ladder.yaml" >wl.yaml
+expect_fail "ladder.json disagreeing with the profile" 1 "$LADDER" plan wl.yaml
+expect_grep "names the rung" "rungs\[0\].sha256: rung 'a' differs from the profiled one" "$T/err"
