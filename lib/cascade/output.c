@@ -384,8 +384,16 @@ ladder_thresholds_table(const struct ladder_thresholds *t)
 	    "%s, %s bound at %.3g; cost: %s\n\n", t->in.n, t->n_cal, t->n_eval,
 	    (unsigned long long)o->seed, ladder_certify_method_name(o->method),
 	    bound_names[o->bound], o->level, ladder_cost_kind_name(o->cost_kind));
-	ladder_buf_addf(&b, "%-7s %-34s %-12s %-17s %-13s %-7s %-7s %-7s %-10s %-22s %s\n",
-	    "TARGET", "CHAIN", "MEASURE", "THRESHOLDS", "ESCALATION", "CAL", "EVAL", "BOUND",
+	int cw = 5;
+	for (size_t k = 0; k < o->n_targets; k++) {
+		if (!t->picks[k].feasible)
+			continue;
+		chain_label(t, t->picks[k].cal.chain, label, sizeof(label));
+		if ((int)strlen(label) > cw)
+			cw = (int)strlen(label);
+	}
+	ladder_buf_addf(&b, "%-7s %-*s %-12s %-17s %-13s %-7s %-7s %-7s %-10s %-22s %s\n",
+	    "TARGET", cw, "CHAIN", "MEASURE", "THRESHOLDS", "ESCALATION", "CAL", "EVAL", "BOUND",
 	    "COST", "CHEAPEST SINGLE", "RATIO");
 	for (size_t k = 0; k < o->n_targets; k++) {
 		const struct cascade_pick *p = &t->picks[k];
@@ -395,8 +403,8 @@ ladder_thresholds_table(const struct ladder_thresholds *t)
 			snprintf(single, sizeof(single), "%s %s", t->in.stages[p->single_stage].rung, c2);
 		}
 		if (!p->feasible) {
-			ladder_buf_addf(&b, "%-7.4g %-34s %-12s %-17s %-13s %-7s %-7s %-7s %-10s %-22s %s\n",
-			    o->targets[k], "(infeasible)", "-", "-", "-", "-", "-", "-", "-", single, "-");
+			ladder_buf_addf(&b, "%-7.4g %-*s %-12s %-17s %-13s %-7s %-7s %-7s %-10s %-22s %s\n",
+			    o->targets[k], cw, "(infeasible)", "-", "-", "-", "-", "-", "-", "-", single, "-");
 			continue;
 		}
 		int n = t->in.chains[p->cal.chain].n;
@@ -416,8 +424,8 @@ ladder_thresholds_table(const struct ladder_thresholds *t)
 		if (p->single_stage >= 0 && p->single_cost > 0)
 			snprintf(ratio, sizeof(ratio), "%.2fx", p->eval.cost / p->single_cost);
 		ladder_buf_addf(&b,
-		    "%-7.4g %-34s %-12s %-17s %-13s %-7.4f %-7.4f %-7.4f %-10s %-22s %s\n",
-		    o->targets[k], label, p->cal.measure < 0 ? "-" : ladder_measure_name(p->cal.measure),
+		    "%-7.4g %-*s %-12s %-17s %-13s %-7.4f %-7.4f %-7.4f %-10s %-22s %s\n",
+		    o->targets[k], cw, label, p->cal.measure < 0 ? "-" : ladder_measure_name(p->cal.measure),
 		    thr, esc, acc_of(&p->cal), acc_of(&p->eval), p->lower_bound, c1, single, ratio);
 	}
 	if (t->repeat > 0) {
