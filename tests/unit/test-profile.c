@@ -1,0 +1,88 @@
+/* test-profile.c: statistics, the server simulation, hardware profiles, the host fingerprint. */
+#include "harness.h"
+#include "ladder.h"
+
+TEST(quantiles_type7)
+{
+	double v[] = { 1, 2, 3, 4, 5 };
+
+	CHECK_NEAR(ladder_quantile(v, 5, 0.5), 3, 0);
+	CHECK_NEAR(ladder_quantile(v, 5, 0.9), 4.6, 1e-12);
+	CHECK_NEAR(ladder_quantile(v, 5, 0), 1, 0);
+	CHECK_NEAR(ladder_quantile(v, 5, 1), 5, 0);
+	CHECK_NEAR(ladder_quantile(v, 4, 0.5), 2.5, 0);
+}
+
+TEST(stats_and_median_ci)
+{
+	double v[1000];
+	struct ladder_latency_stats st;
+
+	for (int i = 0; i < 1000; i++)
+		v[i] = 10.0 + (double)((i * 7919) % 1000) / 1000.0;	/* 10.000 .. 10.999 shuffled */
+	ladder_latency_stats_compute(v, 1000, 0.02, &st);
+	CHECK_EQ_INT(st.samples, 1000);
+	CHECK_NEAR(st.min_ms, 10.0, 1e-12);
+	CHECK_NEAR(st.max_ms, 10.999, 1e-9);
+	CHECK_NEAR(st.p50_ms, 10.4995, 1e-9);
+	CHECK_NEAR(st.mean_ms, 10.4995, 1e-9);
+	CHECK(st.p90_ms < st.p95_ms && st.p95_ms < st.p99_ms);
+	/* ranks 469 and 532 (1-based): (10.531 - 10.468) / 2 / 10.4995 */
+	CHECK_NEAR(st.ci_rel_halfwidth, (10.531 - 10.468) / 2 / 10.4995, 1e-9);
+	CHECK(st.converged);
+	ladder_latency_stats_compute(v, 1000, 0.001, &st);
+	CHECK(!st.converged);
+	CHECK(isinf(ladder_median_ci_rel(v, 5)));
+}
+
+TEST(server_rate_deterministic_and_bounded)
+{
+	double s[100], r1, r2, r3;
+
+	for (int i = 0; i < 100; i++)
+		s[i] = 1.0;	/* 1 ms service: at most 1000/s */
+	r1 = ladder_server_max_rate(s, 100, 10, 1);
+	r2 = ladder_server_max_rate(s, 100, 10, 1);
+	CHECK(r1 == r2);
+	CHECK(r1 > 500 && r1 < 1000);
+	r3 = ladder_server_max_rate(s, 100, 3, 1);
+	CHECK(r3 < r1);	/* a tighter bound admits less */
+	CHECK(ladder_server_max_rate(s, 100, 0.5, 1) == 0);	/* service alone misses it */
+}
+
+TEST(hardware_profile)
+{
+	struct ladder_err err = { 0 };
+	struct ladder_hardware hw;
+	char path[1024];
+
+	snprintf(path, sizeof path, "%s/profile/hw.yaml", test_data_dir);
+	CHECK_OK(ladder_hardware_find(path, &hw, &err), &err);
+	CHECK_EQ_STR(hw.name, "test-box");
+	CHECK_EQ_STR(hw.tier, "hub");
+	CHECK_EQ_STR(hw.cpu_model, "Test CPU");
+	CHECK_EQ_INT(hw.cores, 4);
+	CHECK_EQ_STR(hw.accelerator, "gpu: Test GPU");
+	CHECK_EQ_INT(hw.memory_mb, 8192);
+	CHECK_NEAR(hw.power_active_w, 20, 0);
+	CHECK_NEAR(hw.speed_factor, 2, 0);
+	CHECK(ladder_hardware_find("no-such-hardware", &hw, &err) == LADDER_ENOTFOUND);
+	ladder_err_clear(&err);
+	snprintf(path, sizeof path, "%s/profile/spec.yaml", test_data_dir);
+	CHECK(ladder_hardware_load(path, &hw, &err) == LADDER_EFORMAT);
+	CHECK(strstr(err.msg, "ladder.hardware/1") != NULL);
+}
+
+TEST(host_fingerprint_stable)
+{
+	struct ladder_host a, b;
+
+	ladder_host_probe(&a);
+	ladder_host_probe(&b);
+	CHECK_EQ_INT(strlen(a.fingerprint), 64);
+	CHECK_EQ_STR(a.fingerprint, b.fingerprint);
+	CHECK(a.cores >= 1);
+	CHECK(a.libs[0] == '{');
+}
+
+TEST_MAIN()
