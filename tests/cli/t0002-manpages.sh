@@ -34,7 +34,8 @@ for src in "$LADDER_SRC"/cli/cmd-*.c; do
 		echo "# no man page for '$cmd' yet"
 		continue
 	fi
-	"$LADDER" "$cmd" -h 2>&1 | sed -n '1s/^usage: //p' | normalize >"$T/usage"
+	# The usage may run over several lines, up to the first empty one.
+	"$LADDER" "$cmd" -h 2>&1 | sed -n '1,/^$/p' | sed '1s/^usage: //' | normalize >"$T/usage"
 	mandoc -T ascii "$page" | col -b | sed -n '/^SYNOPSIS/,/^[A-Z]/p' | sed -e '1d' -e '$d' |
 	    normalize >"$T/synopsis"
 	if [ -s "$T/usage" ] && cmp -s "$T/usage" "$T/synopsis"; then
