@@ -333,6 +333,11 @@ slice_plan(const struct op_ctx *c, struct slice_plan *p, struct ladder_err *err)
 
 		if (st == 0)
 			return op_fail(c, err, LADDER_EINVAL, "step is 0");
+		/* Steps beyond the axis length take one element; keeps the arithmetic in range. */
+		if (st > dim)
+			st = dim > 0 ? dim : 1;
+		if (st < -dim)
+			st = dim > 0 ? -dim : -1;
 		if (s < 0)
 			s += dim;
 		if (e < 0)
@@ -340,11 +345,11 @@ slice_plan(const struct op_ctx *c, struct slice_plan *p, struct ladder_err *err)
 		if (st > 0) {
 			s = s < 0 ? 0 : s > dim ? dim : s;
 			e = e < 0 ? 0 : e > dim ? dim : e;
-			n = e > s ? (e - s + st - 1) / st : 0;
+			n = e > s ? (e - s - 1) / st + 1 : 0;
 		} else {
 			s = s < 0 ? 0 : s > dim - 1 ? dim - 1 : s;
 			e = e < -1 ? -1 : e > dim - 1 ? dim - 1 : e;
-			n = s > e ? (s - e + (-st) - 1) / (-st) : 0;
+			n = s > e ? (s - e - 1) / (-st) + 1 : 0;
 		}
 		p->dims[a] = n;
 		if (n > 0)
@@ -572,6 +577,9 @@ pad_plan(const struct op_ctx *c, struct pad_plan *p, struct ladder_err *err)
 		}
 	}
 	for (int i = 0; i < x->rank; i++) {
+		if (p->begin[i] < -((int64_t)1 << 40) || p->begin[i] > ((int64_t)1 << 40) ||
+		    p->end[i] < -((int64_t)1 << 40) || p->end[i] > ((int64_t)1 << 40))
+			return op_fail(c, err, LADDER_EINVAL, "pads of axis %d are out of range", i);
 		int64_t d = x->dims[i] + p->begin[i] + p->end[i];
 
 		if (d < 0 || (p->mode != PAD_CONSTANT && x->dims[i] == 0 && d > 0))

@@ -73,7 +73,8 @@ qconv_plan(const struct op_ctx *c, const struct exec_value *x, const struct exec
 	p->sh = st[0], p->sw = st[1], p->dh = dl[0], p->dw = dl[1];
 	p->pt = pads[0], p->pl = pads[1], p->pb = pads[2], p->pr = pads[3];
 	if (p->sh < 1 || p->sw < 1 || p->dh < 1 || p->dw < 1 || p->pt < 0 || p->pl < 0 ||
-	    p->pb < 0 || p->pr < 0)
+	    p->pb < 0 || p->pr < 0 || p->sh > 65536 || p->sw > 65536 || p->dh > 65536 ||
+	    p->dw > 65536 || p->pt > 65536 || p->pl > 65536 || p->pb > 65536 || p->pr > 65536)
 		return op_fail(c, err, LADDER_EINVAL, "bad strides, dilations or pads");
 	if (strcmp(auto_pad, "SAME_UPPER") == 0 || strcmp(auto_pad, "SAME_LOWER") == 0) {
 		pad_same(auto_pad, p->H, p->kh, p->sh, p->dh, &p->pt, &p->pb, &p->oh);

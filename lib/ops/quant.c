@@ -372,9 +372,18 @@ mmi_run(struct op_ctx *c, struct ladder_err *err)
 	return 0;
 }
 
+static int64_t
+mmi_macs(const struct op_ctx *c)
+{
+	const struct exec_value *a = c->in[0];
+
+	/* Output elements times the shared dimension. */
+	return op_numel(c->out[0]) * a->dims[a->rank - 1];
+}
+
 const struct op_def op_MatMulInteger = {
 	.name = "MatMulInteger", .n_in_min = 2, .n_in_max = 4, .n_out_min = 1, .n_out_max = 1,
-	.infer = mmi_infer, .run = mmi_run,
+	.infer = mmi_infer, .run = mmi_run, .macs = mmi_macs,
 };
 
 /* QLinearMatMul: a, a_scale, a_zp, b, b_scale, b_zp, y_scale, y_zp */
@@ -415,5 +424,5 @@ qlmm_run(struct op_ctx *c, struct ladder_err *err)
 
 const struct op_def op_QLinearMatMul = {
 	.name = "QLinearMatMul", .n_in_min = 8, .n_in_max = 8, .n_out_min = 1, .n_out_max = 1,
-	.infer = qlmm_infer, .run = qlmm_run,
+	.infer = qlmm_infer, .run = qlmm_run, .macs = mmi_macs,
 };

@@ -670,6 +670,9 @@ eyelike_run(struct op_ctx *c, struct ladder_err *err)
 	struct exec_value *o = c->out[0];
 	int64_t rows = o->dims[0], cols = o->dims[1], k = op_attr_int(c, "k", 0);
 
+	/* A diagonal outside the matrix leaves zeros; clamping keeps i + k in range. */
+	k = k < -rows ? -rows : k > cols ? cols : k;
+
 	memset(o->data, 0, (size_t)op_numel(o) * op_esize(o));
 	for (int64_t i = 0; i < rows; i++) {
 		int64_t j = i + k;

@@ -531,4 +531,55 @@ TEST(nms_and_roialign)
 	t_free(t);
 }
 
+TEST(hostile_values_fail_cleanly)
+{
+	/* Extreme starts, ends and steps: clamped, no overflow (UBSan checks this). */
+	struct t_op *t = t_new("Slice", 13, 1);
+
+	T_IN_F(t, 1, DIMS(4), 1, 2, 3, 4);
+	T_IN_I64(t, 1, DIMS(1), INT64_MAX);
+	T_IN_I64(t, 1, DIMS(1), INT64_MIN);
+	T_IN_I64(t, 1, DIMS(1), 0);
+	T_IN_I64(t, 1, DIMS(1), INT64_MIN);
+	CHECK_OK(t_run(t), &t->err);
+	CHECK_VALUES(&t->out[0], 0, 4);
+	t_free(t);
+
+	t = t_new("Slice", 13, 1);
+	T_IN_F(t, 1, DIMS(4), 1, 2, 3, 4);
+	T_IN_I64(t, 1, DIMS(1), 1);
+	T_IN_I64(t, 1, DIMS(1), INT64_MAX);
+	T_IN_I64(t, 1, DIMS(1), 0);
+	T_IN_I64(t, 1, DIMS(1), INT64_MAX);
+	CHECK_OK(t_run(t), &t->err);
+	CHECK_VALUES(&t->out[0], 0, 2);
+	t_free(t);
+
+	t = t_new("Pad", 13, 1);
+	T_IN_F(t, 1, DIMS(2), 1, 2);
+	T_IN_I64(t, 1, DIMS(2), INT64_MAX, 0);
+	CHECK_EQ_INT(t_run(t), LADDER_EINVAL);
+	t_free(t);
+
+	t = t_new("Tile", 13, 1);
+	T_IN_F(t, 1, DIMS(2), 1, 2);
+	T_IN_I64(t, 1, DIMS(1), INT64_MAX);
+	CHECK_EQ_INT(t_run(t), LADDER_EINVAL);
+	t_free(t);
+
+	t = t_new("EyeLike", 9, 1);
+	t_in_zero(t, LADDER_DT_FLOAT, 2, (const int64_t[]){ 2, 2 });
+	t_int(t, "k", INT64_MAX);
+	CHECK_OK(t_run(t), &t->err);
+	CHECK_VALUES(&t->out[0], 0, 0, 0, 0, 0);
+	t_free(t);
+
+	t = t_new("ScatterND", 16, 1);
+	T_IN_F(t, 1, DIMS(2), 1, 2);
+	T_IN_I64(t, 2, DIMS(1, 1), 2);
+	T_IN_F(t, 1, DIMS(1), 5);
+	CHECK_EQ_INT(t_run(t), LADDER_EINVAL);
+	t_free(t);
+}
+
 TEST_MAIN()
