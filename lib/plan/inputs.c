@@ -175,8 +175,8 @@ read_entry(struct plan_inputs *in, const struct plan_reader *rd, json_t *e, cons
 		return rd->err->code;
 	if (p99 < 0)
 		return plan_fail(rd, p, "latency_ms.p99: must not be negative");
-	if (!(rate > 0))
-		return plan_fail(rd, q, "max_rate_ips: must be positive");
+	if (!(rate >= 0))
+		return plan_fail(rd, q, "max_rate_ips: must not be negative");
 	if ((mem = json_object_get(e, "memory")) != NULL && json_is_object(mem)) {
 		snprintf(q, sizeof q, "%s.memory", p);
 		if (plan_get_num(rd, mem, q, "arena_bytes", false, 0, &arena) != 0 ||
@@ -201,6 +201,9 @@ read_entry(struct plan_inputs *in, const struct plan_reader *rd, json_t *e, cons
 		return ladder_errf(rd->err, LADDER_ENOMEM, "out of memory");
 	if (top1 >= 0 && in->rungs[r].accuracy < 0)
 		in->rungs[r].accuracy = top1;
+	/* No capacity at the profile's p99 bound: the rung cannot serve on this hardware. */
+	if (rate == 0)
+		return 0;
 	pf = plan_perf_at(in, r, h);
 	/* Several entries (threads, batch): keep the one with the most capacity. */
 	if (pf->present && pf->max_rate_ips >= rate)
