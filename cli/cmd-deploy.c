@@ -11,7 +11,7 @@ static const struct cmd_option deploy_options[] = {
 	{ "canary", 0, "N", false, "nodes in the first wave (default 1)", COMPLETE_NONE, NULL },
 	{ "wave-size", 0, "N", false, "nodes per later wave (default: a whole tier)", COMPLETE_NONE,
 	    NULL },
-	{ "max-failures", 0, "PCT", false, "stop when more than PCT% of attempted nodes fail (default 0)",
+	{ "max-failures", 0, "PCT", false, "stop when more than PCT% of the nodes have failed (default 0)",
 	    COMPLETE_NONE, NULL },
 	{ "retries", 0, "N", false, "retries per node (default 5)", COMPLETE_NONE, NULL },
 	{ "stall-timeout", 0, "S", false, "abort a transfer stalled for S seconds (default 60)",

@@ -99,7 +99,8 @@ struct ladder_thresholds_options {
 	const char *data;		/* data set name or sha256 to use, or NULL: the only one */
 	const double *targets;		/* accuracy targets */
 	size_t n_targets;
-	double level;			/* bound level, default 0.95 */
+	double level;			/* bound level, default 0.975 (1 - risk/2) */
+	double risk;			/* stated risk of missing a target on new data, default 0.05 */
 	enum ladder_bound_kind bound;
 	enum ladder_certify_method method;
 	enum ladder_cost_kind cost_kind;

@@ -16,7 +16,7 @@ struct ladder_deploy_opts {
 	const char *ca_file;		/* CA bundle for https; NULL: the system's */
 	long canary;			/* nodes in the first wave (default 1) */
 	long wave_size;			/* nodes per later wave; 0: a whole tier */
-	double max_failures_pct;	/* stop when failed/attempted exceeds this (default 0) */
+	double max_failures_pct;	/* stop when failed nodes exceed this % of the fleet (default 0) */
 	int retries;			/* per node after the first try (default 5) */
 	long stall_seconds;		/* abort a transfer slower than 1 B/s for this long (default 60) */
 	long connect_timeout_s;		/* default 10 */

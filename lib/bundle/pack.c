@@ -90,15 +90,17 @@ bundle_plan_load(const char *plan_path, json_t **root, struct ladder_err *err)
 		    jerr.line, jerr.text);
 	schema = json_string_value(json_object_get(j, "schema"));
 	if (schema == NULL || strncmp(schema, "ladder.plan/", 12) != 0) {
-		json_decref(j);
-		return ladder_errf(err, LADDER_EFORMAT, "cannot read '%s': not a ladder plan (schema '%s')",
+		ladder_errf(err, LADDER_EFORMAT, "cannot read '%s': not a ladder plan (schema '%s')",
 		    plan_path, schema ? schema : "");
+		json_decref(j);
+		return LADDER_EFORMAT;
 	}
 	if (atoi(schema + 12) != 1) {
-		json_decref(j);
-		return ladder_errf(err, LADDER_EFORMAT,
+		ladder_errf(err, LADDER_EFORMAT,
 		    "cannot read '%s': schema '%s' is not supported (this ladder reads ladder.plan/1)",
 		    plan_path, schema);
+		json_decref(j);
+		return LADDER_EFORMAT;
 	}
 	if (!json_is_array(json_object_get(j, "nodes")) ||
 	    !json_is_integer(json_object_get(j, "epoch")) ||

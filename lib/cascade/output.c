@@ -131,7 +131,7 @@ ladder_thresholds_json(const struct ladder_thresholds *t)
 	jw_key(&w, "level");
 	jw_num(&w, o->level);
 	jw_key(&w, "risk");
-	jw_num(&w, round((1 - o->level) * 1e12) / 1e12);
+	jw_num(&w, round((o->risk > 0 ? o->risk : 1 - o->level) * 1e12) / 1e12);
 	jw_key(&w, "method");
 	jw_str(&w, ladder_certify_method_name(o->method));
 	jw_key(&w, "bound");

@@ -55,7 +55,15 @@ void
 ladder_thresholds_options_init(struct ladder_thresholds_options *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->level = 0.95;
+	/*
+	 * A risk of 5% is split in two: the certified bound holds with
+	 * probability 1 - risk/2, and the other half covers the sampling noise
+	 * of any finite set the user checks the pick on (measured: over 40
+	 * random 2500/2500/5000 splits of Fashion-MNIST, level 0.95 missed on
+	 * held-out data up to 10% of the time, level 0.975 at most 5%).
+	 */
+	o->risk = 0.05;
+	o->level = 1 - o->risk / 2;
 	o->bound = LADDER_BOUND_CLOPPER_PEARSON;
 	o->method = LADDER_CERTIFY_FIXED_SEQUENCE;
 	o->cost_kind = LADDER_COST_LATENCY_DOLLARS;

@@ -29,7 +29,7 @@
 
 #define EXEC_ALIGN 64
 /* Refuse plans beyond this (hostile or absurd shapes). */
-#define EXEC_MAX_PLAN_BYTES ((size_t)64 << 30)
+#define EXEC_MAX_PLAN_BYTES ((size_t)16 << 30)
 
 static int session_fail_node(const struct ladder_node *n, struct ladder_err *err, int code,
     const char *what);
@@ -924,7 +924,7 @@ exec_plan(struct ladder_exec *ex, const struct exec_value *inputs, bool no_alloc
 			rc = ladder_errf(err, LADDER_ENOMEM, "cannot allocate the %zu-byte arena", peak);
 			goto out;
 		}
-		memset(ex->buf, 0, peak);
+		/* Not cleared: every kernel writes its whole output, and untouched pages cost nothing. */
 		for (size_t i = 0; i < ex->n_values; i++) {
 			if (ex->slots[i].in_arena && ex->slots[i].input_index < 0)
 				ex->values[i].data = (char *)ex->buf + ex->slots[i].offset;

@@ -711,11 +711,12 @@ ladder_deploy(const struct ladder_deploy_opts *opts_in, struct ladder_deploy_nod
 			failed += strcmp(rows[k].state, "failed") == 0 || strcmp(rows[k].state, "reverted") == 0;
 		done += j - i;
 		i = j;
-		if (failed > 0 && (double)failed * 100.0 > opts.max_failures_pct * (double)done) {
+		/* The budget is a share of the whole fleet, so a canary failure stops by default. */
+		if (failed > 0 && (double)failed * 100.0 > opts.max_failures_pct * (double)n) {
 			stopped = i < n;
 			if (stopped)
-				dlog(&d, "stopping: %zu of %zu nodes failed (more than %g%%)", failed, done,
-				    opts.max_failures_pct);
+				dlog(&d, "stopping: %zu of %zu nodes failed (more than %g%% of %zu)", failed,
+				    done, opts.max_failures_pct, n);
 		}
 	}
 	for (; i < n; i++)

@@ -35,3 +35,14 @@ expect_fail "too many inputs" 1 "$LADDER" run "$conv/model.onnx" outdir/y.npy ou
 expect_fail "wrong input shape" 1 "$LADDER" run "$conv/model.onnx" -i W=outdir/y.npy
 expect_fail "bad format" 2 "$LADDER" run "$conv/model.onnx" --format csv
 expect_fail "missing model" 1 "$LADDER" run nonexistent.onnx
+
+# -h matches the man page SYNOPSIS.
+"$LADDER" run -h | sed -n 's/^usage: ladder run //p' >usage.txt
+sed -n '/^\.Sh SYNOPSIS/,/^\.Sh DESCRIPTION/p' "$LADDER_SRC/man/ladder-run.1" |
+    grep -q "^\.Nm ladder run" && ok "man page has a SYNOPSIS" || not_ok "man page has a SYNOPSIS"
+missing=
+for word in $(tr -d '[].' <usage.txt | tr '|=' '  '); do
+	case $word in -*) sed -n '/^\.Sh SYNOPSIS/,/^\.Sh DESCRIPTION/p' "$LADDER_SRC/man/ladder-run.1" |
+	    grep -q -- "Fl ${word#-}" || missing="$missing $word" ;; esac
+done
+[ -z "$missing" ] && ok "SYNOPSIS lists every option of -h" || not_ok "SYNOPSIS lists every option of -h" "missing:$missing"

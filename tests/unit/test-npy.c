@@ -92,4 +92,42 @@ TEST(npy_hostile_headers)
 	ladder_arena_free(a);
 }
 
+/* Every truncation and single-byte change of a valid file: an error or a tensor, never a crash. */
+TEST(npy_mutations)
+{
+	struct ladder_err err = { 0 };
+	struct ladder_buf b;
+	int16_t data[5] = { 1, 2, 3, 4, 5 };
+	struct ladder_tensor t = { .dtype = LADDER_DT_INT16, .rank = 1, .dims = { 5 },
+		.data = data, .bytes = sizeof data }, back;
+	static const unsigned char vals[] = { 0, '(', ')', ',', '9', '\'', 0xff, ' ' };
+
+	ladder_buf_init(&b);
+	CHECK_OK(ladder_npy_serialize(&t, &b, &err), &err);
+	unsigned char *copy = malloc(b.len);
+	REQUIRE(copy != NULL);
+	for (size_t len = 0; len < b.len; len++) {
+		struct ladder_arena *a = ladder_arena_new();
+
+		memcpy(copy, b.data, len);
+		CHECK(ladder_npy_load_mem(copy, len, a, &back, &err) != 0);
+		ladder_err_clear(&err);
+		ladder_arena_free(a);
+	}
+	for (size_t i = 0; i < b.len; i++) {
+		for (size_t v = 0; v < sizeof vals; v++) {
+			struct ladder_arena *a = ladder_arena_new();
+
+			memcpy(copy, b.data, b.len);
+			copy[i] = vals[v];
+			if (ladder_npy_load_mem(copy, b.len, a, &back, &err) == 0)
+				CHECK(back.bytes <= b.len);
+			ladder_err_clear(&err);
+			ladder_arena_free(a);
+		}
+	}
+	free(copy);
+	ladder_buf_release(&b);
+}
+
 TEST_MAIN()
