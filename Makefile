@@ -48,7 +48,7 @@ CLI_OBJ := $(CLI_SRC:%.c=$(B)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(B)/tests/tools/%)
 
-.PHONY: all check check-asan test-bins deps install uninstall clean demo conformance conformance-baseline bench FORCE
+.PHONY: all check check-asan test-bins deps install uninstall clean demo conformance conformance-baseline bench fuzz FORCE
 .DEFAULT_GOAL := all
 
 all: $(B)/ladder $(B)/libladder.a $(B)/libladder.so
@@ -146,8 +146,23 @@ uninstall:
 	rm -f $(DESTDIR)$(bashcompdir)/ladder $(DESTDIR)$(zshcompdir)/_ladder \
 		$(DESTDIR)$(fishcompdir)/ladder.fish
 
+# libFuzzer targets (clang only; not part of check): build-fuzz/fuzz-NAME.
+# Each is one clang command over the library sources, instrumented throughout.
+FUZZ_CC ?= clang
+FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
+	-DLADDER_VERSION='"$(VERSION)"' -DLADDER_HAVE_OPENBLAS=$(HAVE_OPENBLAS) -Ilib -I$(B)/gen $(DEP_CFLAGS)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
+# The parsers of outside input need only these parts of the library.
+FUZZ_LIB_SRC := $(sort $(wildcard lib/util/*.c lib/ir/*.c lib/onnx/*.c))
+
+fuzz: $(FUZZ_BIN)
+
+build-fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRC) $(GEN_SRC) | $(B)/gen/onnx.pb-c.h
+	@mkdir -p build-fuzz
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_LIB_SRC) $(GEN_SRC) $(DEP_LIBS)
+
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
 FORCE:
 

@@ -228,6 +228,18 @@ print_human(const struct inspect *in, const char *path)
 		printf("  %s\n", in->problems[i]);
 }
 
+/* json_string refuses invalid UTF-8; names from a hostile file may be that. */
+static json_t *
+json_text(const char *s)
+{
+	json_t *j;
+
+	if (s == NULL)
+		return json_null();
+	j = json_string(s);
+	return j != NULL ? j : json_string("(invalid utf-8)");
+}
+
 static json_t *
 json_shape(const struct ladder_type *t)
 {
@@ -242,7 +254,7 @@ json_shape(const struct ladder_type *t)
 		if (d->value >= 0)
 			json_array_append_new(a, json_integer(d->value));
 		else if (d->param != NULL && d->param[0] != '\0')
-			json_array_append_new(a, json_string(d->param));
+			json_array_append_new(a, json_text(d->param));
 		else
 			json_array_append_new(a, json_null());
 	}
@@ -258,24 +270,12 @@ json_values(const struct ladder_graph *g, const struct ladder_value_info *v, siz
 		if (inputs && !is_real_input(g, &v[i]))
 			continue;
 		json_t *o = json_object();
-		json_object_set_new(o, "name", json_string(v[i].name));
+		json_object_set_new(o, "name", json_text(v[i].name));
 		json_object_set_new(o, "dtype", json_string(type_name(&v[i].type)));
 		json_object_set_new(o, "shape", json_shape(&v[i].type));
 		json_array_append_new(a, o);
 	}
 	return a;
-}
-
-/* json_string refuses invalid UTF-8; names from a hostile file may be that. */
-static json_t *
-json_text(const char *s)
-{
-	json_t *j;
-
-	if (s == NULL)
-		return json_null();
-	j = json_string(s);
-	return j != NULL ? j : json_string("(invalid utf-8)");
 }
 
 static int

@@ -327,34 +327,32 @@ value_info_fill(struct ladder_arena *a, struct ladder_value_info *v, const char 
 	return 0;
 }
 
-struct ladder_value_info *
-ladder_graph_add_input(struct ladder_model *m, struct ladder_graph *g, const char *name,
-    enum ladder_dtype dt, int rank, const int64_t *dims, const char *const *params)
+/* Appends to a graph's inputs or outputs. */
+static struct ladder_value_info *
+add_value_info(struct ladder_model *m, struct ladder_value_info **array, size_t *n, size_t *cap,
+    const char *name, enum ladder_dtype dt, int rank, const int64_t *dims, const char *const *params)
 {
-	struct ladder_value_info *v = grow(m->arena, (void **)&g->inputs, &g->n_inputs, &g->cap_inputs,
-	    sizeof *g->inputs);
+	struct ladder_value_info *v = grow(m->arena, (void **)array, n, cap, sizeof **array);
 
 	if (v == NULL)
 		return NULL;
 	if (value_info_fill(m->arena, v, name, dt, rank, dims, params) != 0) {
-		g->n_inputs--;
+		(*n)--;
 		return NULL;
 	}
 	return v;
 }
 
 struct ladder_value_info *
+ladder_graph_add_input(struct ladder_model *m, struct ladder_graph *g, const char *name,
+    enum ladder_dtype dt, int rank, const int64_t *dims, const char *const *params)
+{
+	return add_value_info(m, &g->inputs, &g->n_inputs, &g->cap_inputs, name, dt, rank, dims, params);
+}
+
+struct ladder_value_info *
 ladder_graph_add_output(struct ladder_model *m, struct ladder_graph *g, const char *name,
     enum ladder_dtype dt, int rank, const int64_t *dims, const char *const *params)
 {
-	struct ladder_value_info *v = grow(m->arena, (void **)&g->outputs, &g->n_outputs, &g->cap_outputs,
-	    sizeof *g->outputs);
-
-	if (v == NULL)
-		return NULL;
-	if (value_info_fill(m->arena, v, name, dt, rank, dims, params) != 0) {
-		g->n_outputs--;
-		return NULL;
-	}
-	return v;
+	return add_value_info(m, &g->outputs, &g->n_outputs, &g->cap_outputs, name, dt, rank, dims, params);
 }

@@ -60,6 +60,49 @@ dup_bytes(struct load_ctx *c, const ProtobufCBinaryData *b, struct ladder_bytes 
 	return out->data == NULL ? oom(c) : 0;
 }
 
+/* Allocates count entries of size each (count comes from the parsed file). */
+static int
+alloc_array(struct load_ctx *c, void **out, size_t count, size_t size)
+{
+	size_t bytes;
+
+	*out = NULL;
+	if (count == 0)
+		return 0;
+	if (!ladder_mul_size(count, size, &bytes))
+		return oom(c);
+	*out = ladder_arena_alloc(c->arena, bytes);
+	return *out == NULL ? oom(c) : 0;
+}
+
+/* Parts the IR keeps opaque: serialized as a message holding only them. */
+static int
+pack_opaque(struct load_ctx *c, const ProtobufCMessage *m, struct ladder_bytes *out)
+{
+	size_t len = protobuf_c_message_get_packed_size(m);
+
+	out->data = ladder_arena_alloc(c->arena, len);
+	if (out->data == NULL)
+		return oom(c);
+	out->len = protobuf_c_message_pack(m, out->data);
+	return 0;
+}
+
+/* count pointers to zeroed objects of size each, in one block after the pointers. */
+static int
+alloc_objects(struct load_ctx *c, void ***out, size_t count, size_t size)
+{
+	char *objects;
+	int rc;
+
+	if ((rc = alloc_array(c, (void **)out, count, sizeof(void *))) != 0 ||
+	    (rc = alloc_array(c, (void **)&objects, count, size)) != 0)
+		return rc;
+	for (size_t i = 0; i < count; i++)
+		(*out)[i] = objects + i * size;
+	return 0;
+}
+
 static const char *
 tensor_label(const struct ladder_tensor *t)
 {
@@ -204,23 +247,63 @@ out:
 	return rc;
 }
 
-/* Checks a typed-field count against the declared element count. */
+/* The typed field that holds a dtype's values, and how many values an element takes. */
 static int
-typed_count(struct load_ctx *c, const struct ladder_tensor *t, size_t have, size_t want,
-    const char *field)
+typed_field(const Onnx__TensorProto *tp, enum ladder_dtype dt, size_t *have, const char **field,
+    size_t *per_elem)
 {
-	if (have == want)
+	*per_elem = dt == LADDER_DT_COMPLEX64 || dt == LADDER_DT_COMPLEX128 ? 2 : 1;
+	switch (dt) {
+	case LADDER_DT_FLOAT:
+	case LADDER_DT_COMPLEX64:
+		*have = tp->n_float_data;
+		*field = "float_data";
 		return 0;
-	return ladder_errf(c->err, LADDER_EFORMAT, "tensor '%s' declares %zu values but has %zu in %s",
-	    tensor_label(t), want, have, field);
+	case LADDER_DT_DOUBLE:
+	case LADDER_DT_COMPLEX128:
+		*have = tp->n_double_data;
+		*field = "double_data";
+		return 0;
+	case LADDER_DT_INT64:
+		*have = tp->n_int64_data;
+		*field = "int64_data";
+		return 0;
+	case LADDER_DT_UINT32:
+	case LADDER_DT_UINT64:
+		*have = tp->n_uint64_data;
+		*field = "uint64_data";
+		return 0;
+	case LADDER_DT_INT32:
+	case LADDER_DT_INT16:
+	case LADDER_DT_UINT16:
+	case LADDER_DT_FLOAT16:
+	case LADDER_DT_BFLOAT16:
+	case LADDER_DT_INT8:
+	case LADDER_DT_UINT8:
+	case LADDER_DT_BOOL:
+		/* Narrow kinds travel as int32 values (float16 as its bit pattern). */
+		*have = tp->n_int32_data;
+		*field = "int32_data";
+		return 0;
+	default:
+		return -1;
+	}
 }
 
 static int
 typed_data(struct load_ctx *c, const Onnx__TensorProto *tp, struct ladder_tensor *t, size_t numel,
     size_t need)
 {
-	int rc;
+	const char *field;
+	size_t have, per_elem;
 
+	if (typed_field(tp, t->dtype, &have, &field, &per_elem) != 0)
+		return ladder_errf(c->err, LADDER_EUNSUPPORTED, "tensor '%s' has unsupported data type %d",
+		    tensor_label(t), (int)t->dtype);
+	/* Checked before allocating: the counts come from data actually in the file. */
+	if (have / per_elem != numel || have % per_elem != 0)
+		return ladder_errf(c->err, LADDER_EFORMAT, "tensor '%s' declares %zu values but has %zu in %s",
+		    tensor_label(t), numel * per_elem, have, field);
 	if (need == 0)
 		return 0;
 	t->data = ladder_arena_alloc(c->arena, need);
@@ -230,59 +313,38 @@ typed_data(struct load_ctx *c, const Onnx__TensorProto *tp, struct ladder_tensor
 	switch (t->dtype) {
 	case LADDER_DT_FLOAT:
 	case LADDER_DT_COMPLEX64:
-		if ((rc = typed_count(c, t, tp->n_float_data, need / 4, "float_data")) != 0)
-			return rc;
 		memcpy(t->data, tp->float_data, need);
-		return 0;
+		break;
 	case LADDER_DT_DOUBLE:
 	case LADDER_DT_COMPLEX128:
-		if ((rc = typed_count(c, t, tp->n_double_data, need / 8, "double_data")) != 0)
-			return rc;
 		memcpy(t->data, tp->double_data, need);
-		return 0;
+		break;
 	case LADDER_DT_INT64:
-		if ((rc = typed_count(c, t, tp->n_int64_data, numel, "int64_data")) != 0)
-			return rc;
 		memcpy(t->data, tp->int64_data, need);
-		return 0;
+		break;
 	case LADDER_DT_UINT64:
-		if ((rc = typed_count(c, t, tp->n_uint64_data, numel, "uint64_data")) != 0)
-			return rc;
 		memcpy(t->data, tp->uint64_data, need);
-		return 0;
+		break;
 	case LADDER_DT_UINT32:
-		if ((rc = typed_count(c, t, tp->n_uint64_data, numel, "uint64_data")) != 0)
-			return rc;
 		for (size_t i = 0; i < numel; i++)
 			((uint32_t *)t->data)[i] = (uint32_t)tp->uint64_data[i];
-		return 0;
+		break;
 	case LADDER_DT_INT32:
-		if ((rc = typed_count(c, t, tp->n_int32_data, numel, "int32_data")) != 0)
-			return rc;
 		memcpy(t->data, tp->int32_data, need);
-		return 0;
+		break;
 	case LADDER_DT_INT16:
 	case LADDER_DT_UINT16:
 	case LADDER_DT_FLOAT16:
 	case LADDER_DT_BFLOAT16:
-		/* 16-bit kinds travel as int32 values (float16 as its bit pattern). */
-		if ((rc = typed_count(c, t, tp->n_int32_data, numel, "int32_data")) != 0)
-			return rc;
 		for (size_t i = 0; i < numel; i++)
 			((uint16_t *)t->data)[i] = (uint16_t)tp->int32_data[i];
-		return 0;
-	case LADDER_DT_INT8:
-	case LADDER_DT_UINT8:
-	case LADDER_DT_BOOL:
-		if ((rc = typed_count(c, t, tp->n_int32_data, numel, "int32_data")) != 0)
-			return rc;
+		break;
+	default:	/* 8-bit kinds and bool */
 		for (size_t i = 0; i < numel; i++)
 			((uint8_t *)t->data)[i] = (uint8_t)tp->int32_data[i];
-		return 0;
-	default:
-		return ladder_errf(c->err, LADDER_EUNSUPPORTED, "tensor '%s' has unsupported data type %d",
-		    tensor_label(t), (int)t->dtype);
+		break;
 	}
+	return 0;
 }
 
 static int
@@ -363,14 +425,8 @@ type_from_pb(struct load_ctx *c, const Onnx__TypeProto *tp, struct ladder_type *
 		return 0;
 	if (tp->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE || tp->tensor_type == NULL) {
 		/* Sequences, maps, optionals, sparse tensors: kept opaque. */
-		size_t len = protobuf_c_message_get_packed_size(&tp->base);
-
 		ty->kind = LADDER_TYPE_OTHER;
-		ty->raw.data = ladder_arena_alloc(c->arena, len);
-		if (ty->raw.data == NULL)
-			return oom(c);
-		ty->raw.len = protobuf_c_message_pack(&tp->base, ty->raw.data);
-		return 0;
+		return pack_opaque(c, &tp->base, &ty->raw);
 	}
 	const Onnx__TypeProto__Tensor *tt = tp->tensor_type;
 	ty->kind = LADDER_TYPE_TENSOR;
@@ -498,12 +554,9 @@ attr_from_pb(struct load_ctx *c, const Onnx__AttributeProto *ap, struct ladder_a
 		a->n = ap->n_tensors;
 		if (a->n == 0)
 			return 0;
-		if ((a->tensors = ladder_arena_alloc(c->arena, a->n * sizeof *a->tensors)) == NULL)
-			return oom(c);
+		if ((rc = alloc_objects(c, (void ***)&a->tensors, a->n, sizeof **a->tensors)) != 0)
+			return rc;
 		for (size_t i = 0; i < a->n; i++) {
-			a->tensors[i] = ladder_arena_alloc(c->arena, sizeof **a->tensors);
-			if (a->tensors[i] == NULL)
-				return oom(c);
 			if ((rc = tensor_from_pb(c, ap->tensors[i], a->tensors[i])) != 0)
 				return rc;
 		}
@@ -512,12 +565,9 @@ attr_from_pb(struct load_ctx *c, const Onnx__AttributeProto *ap, struct ladder_a
 		a->n = ap->n_graphs;
 		if (a->n == 0)
 			return 0;
-		if ((a->graphs = ladder_arena_alloc(c->arena, a->n * sizeof *a->graphs)) == NULL)
-			return oom(c);
+		if ((rc = alloc_objects(c, (void ***)&a->graphs, a->n, sizeof **a->graphs)) != 0)
+			return rc;
 		for (size_t i = 0; i < a->n; i++) {
-			a->graphs[i] = ladder_arena_alloc(c->arena, sizeof **a->graphs);
-			if (a->graphs[i] == NULL)
-				return oom(c);
 			if ((rc = graph_from_pb(c, ap->graphs[i], a->graphs[i], depth + 1)) != 0)
 				return rc;
 		}
@@ -525,15 +575,8 @@ attr_from_pb(struct load_ctx *c, const Onnx__AttributeProto *ap, struct ladder_a
 	case LADDER_ATTR_SPARSE_TENSOR:
 	case LADDER_ATTR_SPARSE_TENSORS:
 	case LADDER_ATTR_TYPE_PROTO:
-	case LADDER_ATTR_TYPE_PROTOS: {
-		size_t len = protobuf_c_message_get_packed_size(&ap->base);
-
-		a->raw.data = ladder_arena_alloc(c->arena, len);
-		if (a->raw.data == NULL)
-			return oom(c);
-		a->raw.len = protobuf_c_message_pack(&ap->base, a->raw.data);
-		return 0;
-	}
+	case LADDER_ATTR_TYPE_PROTOS:
+		return pack_opaque(c, &ap->base, &a->raw);
 	default:
 		return ladder_errf(c->err, LADDER_EFORMAT, "attribute '%s' has unknown type %d", a->name,
 		    (int)a->type);
@@ -569,34 +612,6 @@ node_from_pb(struct load_ctx *c, const Onnx__NodeProto *np, struct ladder_node *
 			return rc;
 		}
 	}
-	return 0;
-}
-
-/* Allocates count entries of size each (count comes from the parsed file). */
-static int
-alloc_array(struct load_ctx *c, void **out, size_t count, size_t size)
-{
-	size_t bytes;
-
-	*out = NULL;
-	if (count == 0)
-		return 0;
-	if (!ladder_mul_size(count, size, &bytes))
-		return oom(c);
-	*out = ladder_arena_alloc(c->arena, bytes);
-	return *out == NULL ? oom(c) : 0;
-}
-
-/* Parts the IR keeps opaque: serialized as a message holding only them. */
-static int
-pack_opaque(struct load_ctx *c, const ProtobufCMessage *m, struct ladder_bytes *out)
-{
-	size_t len = protobuf_c_message_get_packed_size(m);
-
-	out->data = ladder_arena_alloc(c->arena, len);
-	if (out->data == NULL)
-		return oom(c);
-	out->len = protobuf_c_message_pack(m, out->data);
 	return 0;
 }
 

@@ -40,7 +40,7 @@ unpack_opaque(struct save_ctx *c, const ProtobufCMessageDescriptor *d, const str
 	ProtobufCMessage *m = protobuf_c_message_unpack(d, &c->alloc.base, b->len, b->data);
 
 	if (m == NULL)
-		ladder_errf(c->err, LADDER_EINVAL, "cannot serialize %s: its stored bytes do not parse", what);
+		ladder_errf(c->err, LADDER_EINVAL, "the stored bytes of %s do not parse", what);
 	return m;
 }
 
@@ -54,7 +54,7 @@ tensor_to_pb(struct save_ctx *c, const struct ladder_tensor *t)
 		return NULL;
 	onnx__tensor_proto__init(tp);
 	if (t->rank < 0 || t->rank > LADDER_MAX_RANK || numel < 0) {
-		ladder_errf(c->err, LADDER_EINVAL, "cannot serialize tensor '%s': bad shape", t->name ? t->name : "");
+		ladder_errf(c->err, LADDER_EINVAL, "tensor '%s': bad shape", t->name ? t->name : "");
 		return NULL;
 	}
 	tp->name = t->name;
@@ -67,7 +67,7 @@ tensor_to_pb(struct save_ctx *c, const struct ladder_tensor *t)
 		const struct ladder_bytes *s = t->data;
 
 		if ((size_t)numel * sizeof *s != t->bytes) {
-			ladder_errf(c->err, LADDER_EINVAL, "cannot serialize tensor '%s': %lld strings but %zu bytes",
+			ladder_errf(c->err, LADDER_EINVAL, "tensor '%s': %lld strings but %zu bytes",
 			    t->name ? t->name : "", (long long)numel, t->bytes);
 			return NULL;
 		}
@@ -84,7 +84,7 @@ tensor_to_pb(struct save_ctx *c, const struct ladder_tensor *t)
 	size_t need;
 	if (!ladder_mul_size((size_t)numel, ladder_dtype_size(t->dtype), &need) || need != t->bytes ||
 	    (need > 0 && t->data == NULL)) {
-		ladder_errf(c->err, LADDER_EINVAL, "cannot serialize tensor '%s': %lld elements but %zu bytes",
+		ladder_errf(c->err, LADDER_EINVAL, "tensor '%s': %lld elements but %zu bytes",
 		    t->name ? t->name : "", (long long)numel, t->bytes);
 		return NULL;
 	}
@@ -249,13 +249,13 @@ attr_to_pb(struct save_ctx *c, const struct ladder_attr *a)
 		}
 		break;
 	default:
-		ladder_errf(c->err, LADDER_EINVAL, "cannot serialize attribute '%s': unknown type %d", a->name,
+		ladder_errf(c->err, LADDER_EINVAL, "attribute '%s': unknown type %d", a->name,
 		    (int)a->type);
 		return NULL;
 	}
 	return ap;
 missing:
-	ladder_errf(c->err, LADDER_EINVAL, "cannot serialize attribute '%s': no value", a->name);
+	ladder_errf(c->err, LADDER_EINVAL, "attribute '%s': no value", a->name);
 	return NULL;
 }
 
@@ -400,26 +400,50 @@ pack_new(const ProtobufCMessage *msg, uint8_t **data, size_t *len, struct ladder
 	return 0;
 }
 
-int
-ladder_model_serialize(const struct ladder_model *m, uint8_t **data, size_t *len,
-    struct ladder_err *err)
+/* Builds the message for obj in a scratch arena and packs it into a new buffer. */
+static int
+serialize(const void *obj, ProtobufCMessage *(*build)(struct save_ctx *, const void *), const char *what,
+    uint8_t **data, size_t *len, struct ladder_err *err)
 {
 	struct ladder_err e = { 0 };
 	struct save_ctx c = { .err = &e };
-	Onnx__ModelProto *mp;
+	ProtobufCMessage *msg;
 	int rc;
 
 	*data = NULL;
 	*len = 0;
 	if ((c.arena = ladder_arena_new()) == NULL)
-		return ladder_errf(err, LADDER_ENOMEM, "cannot serialize model: out of memory");
+		return ladder_errf(err, LADDER_ENOMEM, "cannot serialize %s: out of memory", what);
 	pb_alloc_init(&c.alloc, c.arena, 0);
-	mp = model_to_pb(&c, m);
-	rc = mp == NULL ? e.code : pack_new(&mp->base, data, len, &e);
+	msg = build(&c, obj);
+	rc = msg == NULL ? e.code : pack_new(msg, data, len, &e);
 	ladder_arena_free(c.arena);
 	if (rc != 0)
-		return ladder_errf(err, rc, "cannot serialize model: %s", e.msg);
+		return ladder_errf(err, rc, "cannot serialize %s: %s", what, e.msg);
 	return 0;
+}
+
+static ProtobufCMessage *
+build_model(struct save_ctx *c, const void *m)
+{
+	Onnx__ModelProto *mp = model_to_pb(c, m);
+
+	return mp != NULL ? &mp->base : NULL;
+}
+
+static ProtobufCMessage *
+build_tensor(struct save_ctx *c, const void *t)
+{
+	Onnx__TensorProto *tp = tensor_to_pb(c, t);
+
+	return tp != NULL ? &tp->base : NULL;
+}
+
+int
+ladder_model_serialize(const struct ladder_model *m, uint8_t **data, size_t *len,
+    struct ladder_err *err)
+{
+	return serialize(m, build_model, "model", data, len, err);
 }
 
 int
@@ -440,20 +464,5 @@ int
 ladder_tensor_serialize_pb(const struct ladder_tensor *t, uint8_t **data, size_t *len,
     struct ladder_err *err)
 {
-	struct ladder_err e = { 0 };
-	struct save_ctx c = { .err = &e };
-	Onnx__TensorProto *tp;
-	int rc;
-
-	*data = NULL;
-	*len = 0;
-	if ((c.arena = ladder_arena_new()) == NULL)
-		return ladder_errf(err, LADDER_ENOMEM, "cannot serialize tensor: out of memory");
-	pb_alloc_init(&c.alloc, c.arena, 0);
-	tp = tensor_to_pb(&c, t);
-	rc = tp == NULL ? e.code : pack_new(&tp->base, data, len, &e);
-	ladder_arena_free(c.arena);
-	if (rc != 0)
-		return ladder_errf(err, rc, "%s", e.msg);
-	return 0;
+	return serialize(t, build_tensor, "tensor", data, len, err);
 }

@@ -120,7 +120,7 @@ Clip_infer(struct op_ctx *c, struct ladder_err *err)
 			    k == 1 ? "min" : "max", ladder_dtype_name(b->dtype),
 			    ladder_dtype_name(c->in[0]->dtype));
 	}
-	return ew_infer_same(c, err);
+	return ew_infer_num(c, err);
 }
 
 #define CLIP_FLOAT(S, C, LD, ST, x, y, n, lo_, hi_)                                      \

@@ -73,7 +73,8 @@ bin_inputs(const struct op_ctx *c, struct exec_value *a, struct exec_value *b,
 }
 
 static int
-bin_infer_as(struct op_ctx *c, enum ladder_dtype out_dt, bool same_dtype, struct ladder_err *err)
+bin_infer_as(struct op_ctx *c, enum ladder_dtype out_dt, bool same_dtype, int classes,
+    struct ladder_err *err)
 {
 	struct exec_value a, b;
 	int64_t dims[LADDER_MAX_RANK];
@@ -81,6 +82,8 @@ bin_infer_as(struct op_ctx *c, enum ladder_dtype out_dt, bool same_dtype, struct
 
 	if (bin_inputs(c, &a, &b, err) != 0)
 		return err->code;
+	if (!ew_dtype_in(a.dtype, classes))
+		return ew_bad_dtype(c, c->in[0], err);
 	if (same_dtype && a.dtype != b.dtype)
 		return op_fail(c, err, LADDER_EINVAL, "inputs have different dtypes (%s and %s)",
 		    ladder_dtype_name(a.dtype), ladder_dtype_name(b.dtype));
@@ -92,17 +95,19 @@ bin_infer_as(struct op_ctx *c, enum ladder_dtype out_dt, bool same_dtype, struct
 	return 0;
 }
 
-static int
-bin_infer(struct op_ctx *c, struct ladder_err *err)
-{
-	return bin_infer_as(c, LADDER_DT_UNDEFINED, true, err);
-}
+/* Output dtype: the inputs' (arithmetic, logic, bitwise) or bool (comparisons). */
+#define BIN_INFER(NAME, OUT, CLASSES)                                                   \
+	static int NAME(struct op_ctx *c, struct ladder_err *err)                       \
+	{                                                                               \
+		return bin_infer_as(c, OUT, true, CLASSES, err);                        \
+	}
 
-static int
-bin_infer_bool(struct op_ctx *c, struct ladder_err *err)
-{
-	return bin_infer_as(c, LADDER_DT_BOOL, true, err);
-}
+BIN_INFER(bin_infer, LADDER_DT_UNDEFINED, EW_T_FLOAT | EW_T_INT)
+BIN_INFER(bin_infer_logic, LADDER_DT_UNDEFINED, EW_T_BOOL)
+BIN_INFER(bin_infer_bitwise, LADDER_DT_UNDEFINED, EW_T_INT)
+BIN_INFER(bin_infer_shift, LADDER_DT_UNDEFINED, EW_T_UINT)
+BIN_INFER(bin_infer_bool, LADDER_DT_BOOL, EW_T_FLOAT | EW_T_INT)
+BIN_INFER(bin_infer_equal, LADDER_DT_BOOL, EW_T_FLOAT | EW_T_INT | EW_T_BOOL)
 
 /* Same dtype in and out. */
 #define BIN_SAME(S, C, LD, ST, it, a, b, y, EXPR)                                        \
@@ -199,7 +204,7 @@ BIN_OP(Mod, "Mod", bin_infer,
     EW_CASES_FLOAT(BIN_SAME, &it, &a, &b, y, FMOD_EXPR(x0, x1, p->fmod))
     EW_CASES_INT(INT_MOD, &it, &a, &b, y, p->fmod));
 
-BIN_OP(Equal, "Equal", bin_infer_bool,
+BIN_OP(Equal, "Equal", bin_infer_equal,
     EW_CASES_FLOAT(BIN_BOOL, &it, &a, &b, y, x0 == x1)
     EW_CASES_INT(BIN_BOOL, &it, &a, &b, y, x0 == x1)
     EW_CASES_BOOL(BIN_BOOL, &it, &a, &b, y, (x0 != 0) == (x1 != 0)));
@@ -216,13 +221,13 @@ BIN_OP(GreaterOrEqual, "GreaterOrEqual", bin_infer_bool,
     EW_CASES_FLOAT(BIN_BOOL, &it, &a, &b, y, x0 >= x1)
     EW_CASES_INT(BIN_BOOL, &it, &a, &b, y, x0 >= x1));
 
-BIN_OP(And, "And", bin_infer, EW_CASES_BOOL(BIN_SAME, &it, &a, &b, y, x0 && x1));
-BIN_OP(Or, "Or", bin_infer, EW_CASES_BOOL(BIN_SAME, &it, &a, &b, y, x0 || x1));
-BIN_OP(Xor, "Xor", bin_infer, EW_CASES_BOOL(BIN_SAME, &it, &a, &b, y, (x0 != 0) != (x1 != 0)));
+BIN_OP(And, "And", bin_infer_logic, EW_CASES_BOOL(BIN_SAME, &it, &a, &b, y, x0 && x1));
+BIN_OP(Or, "Or", bin_infer_logic, EW_CASES_BOOL(BIN_SAME, &it, &a, &b, y, x0 || x1));
+BIN_OP(Xor, "Xor", bin_infer_logic, EW_CASES_BOOL(BIN_SAME, &it, &a, &b, y, (x0 != 0) != (x1 != 0)));
 
-BIN_OP(BitwiseAnd, "BitwiseAnd", bin_infer, EW_CASES_INT(BIN_SAME, &it, &a, &b, y, x0 & x1));
-BIN_OP(BitwiseOr, "BitwiseOr", bin_infer, EW_CASES_INT(BIN_SAME, &it, &a, &b, y, x0 | x1));
-BIN_OP(BitwiseXor, "BitwiseXor", bin_infer, EW_CASES_INT(BIN_SAME, &it, &a, &b, y, x0 ^ x1));
+BIN_OP(BitwiseAnd, "BitwiseAnd", bin_infer_bitwise, EW_CASES_INT(BIN_SAME, &it, &a, &b, y, x0 & x1));
+BIN_OP(BitwiseOr, "BitwiseOr", bin_infer_bitwise, EW_CASES_INT(BIN_SAME, &it, &a, &b, y, x0 | x1));
+BIN_OP(BitwiseXor, "BitwiseXor", bin_infer_bitwise, EW_CASES_INT(BIN_SAME, &it, &a, &b, y, x0 ^ x1));
 
 /* Shifts by the bit width or more give 0. */
 #define SHIFT_EXPR(S, x0, x1, left)                                                      \
@@ -230,7 +235,7 @@ BIN_OP(BitwiseXor, "BitwiseXor", bin_infer, EW_CASES_INT(BIN_SAME, &it, &a, &b, 
 #define BIN_SHIFT(S, C, LD, ST, it, a, b, y, left)                                       \
 	BIN_SAME(S, uint64_t, LD, ST, it, a, b, y, SHIFT_EXPR(S, x0, x1, left))
 
-BIN_OP(BitShift, "BitShift", bin_infer,
+BIN_OP(BitShift, "BitShift", bin_infer_shift,
     case LADDER_DT_UINT8: BIN_SHIFT(uint8_t, , EW_ID, EW_ID, &it, &a, &b, y, p->shift_left); break;
     case LADDER_DT_UINT16: BIN_SHIFT(uint16_t, , EW_ID, EW_ID, &it, &a, &b, y, p->shift_left); break;
     case LADDER_DT_UINT32: BIN_SHIFT(uint32_t, , EW_ID, EW_ID, &it, &a, &b, y, p->shift_left); break;
@@ -266,6 +271,8 @@ PRelu_infer(struct op_ctx *c, struct ladder_err *err)
 	prelu_slope(c, &s);
 	v[0] = x;
 	v[1] = &s;
+	if (!ew_is_float(x->dtype))
+		return ew_bad_dtype(c, x, err);
 	if (s.dtype != x->dtype)
 		return op_fail(c, err, LADDER_EINVAL, "slope is %s, input is %s",
 		    ladder_dtype_name(s.dtype), ladder_dtype_name(x->dtype));
@@ -313,7 +320,7 @@ Pow_infer(struct op_ctx *c, struct ladder_err *err)
 		return ew_bad_dtype(c, a, err);
 	if (!(ew_is_float(b->dtype) || ew_is_int(b->dtype)))
 		return ew_bad_dtype(c, b, err);
-	return bin_infer_as(c, a->dtype, false, err);
+	return bin_infer_as(c, a->dtype, false, EW_T_FLOAT | EW_T_INT, err);
 }
 
 static int64_t
@@ -403,6 +410,8 @@ variadic_infer(struct op_ctx *c, struct ladder_err *err)
 	const struct exec_value *x = c->in[0];
 	size_t n = 0;
 
+	if (!ew_dtype_in(x->dtype, EW_T_FLOAT | EW_T_INT))
+		return ew_bad_dtype(c, x, err);
 	for (size_t k = 0; k < c->n_in; k++) {
 		if (c->in[k] == NULL)
 			continue;

@@ -182,6 +182,21 @@ conv_geom(const struct op_ctx *c, struct conv_geom *g, struct ladder_err *err)
 	return 0;
 }
 
+/* All of x, w (and bias) float16: computed in float32 through the fast path. */
+static bool
+conv_fp16(const struct op_ctx *c)
+{
+	return c->in[0]->dtype == LADDER_DT_FLOAT16 && c->in[1]->dtype == LADDER_DT_FLOAT16 &&
+	    (c->in[2] == NULL || c->in[2]->dtype == LADDER_DT_FLOAT16);
+}
+
+static void
+half_to_float_n(const uint16_t *h, float *f, int64_t n)
+{
+	for (int64_t i = 0; i < n; i++)
+		f[i] = op_half_to_float(h[i]);
+}
+
 static int
 conv_infer(struct op_ctx *c, struct ladder_err *err)
 {
@@ -196,13 +211,19 @@ conv_infer(struct op_ctx *c, struct ladder_err *err)
 	for (int i = 0; i < g.nsp; i++)
 		dims[2 + i] = g.out[CONV_MAX_SP - g.nsp + i];
 	op_set_shape(c->out[0], c->in[0]->dtype, c->in[0]->rank, dims);
-	if (c->in[0]->dtype == LADDER_DT_FLOAT) {
+	if (c->in[0]->dtype == LADDER_DT_FLOAT || c->in[0]->dtype == LADDER_DT_FLOAT16) {
 		bool pointwise = g.k_sp == 1;
 
 		for (int i = 0; i < CONV_MAX_SP; i++)
 			pointwise = pointwise && g.stride[i] == 1 && g.pad_b[i] == 0 && g.pad_e[i] == 0;
 		if (!pointwise)
 			c->scratch_bytes = (size_t)(g.c / g.group * g.k_sp * g.out_sp) * sizeof(float);
+	}
+	if (conv_fp16(c)) {
+		/* float16 computes in float32: room for converted x, w, bias and y. */
+		int64_t y_numel = op_numel(c->out[0]);
+		c->scratch_bytes += (size_t)(op_numel(c->in[0]) + op_numel(c->in[1]) + g.m + y_numel) *
+		    sizeof(float);
 	}
 	return 0;
 }
@@ -356,6 +377,41 @@ conv_run(struct op_ctx *c, struct ladder_err *err)
 
 	if (rc != 0)
 		return rc;
+	if (conv_fp16(c) && y->dtype == LADDER_DT_FLOAT16 && c->scratch != NULL) {
+		/* Convert into the workspace behind the im2col columns, run in float32. */
+		struct op_ctx fc = *c;
+		struct exec_value fx = *x, fw = *w, fb, fy = *y;
+		size_t col_bytes = c->scratch_bytes - (size_t)(op_numel(x) + op_numel(w) + g.m +
+		    op_numel(y)) * sizeof(float);
+		float *p = (float *)((char *)c->scratch + col_bytes);
+		struct exec_value *ins[3] = { &fx, &fw, NULL }, *outs[1] = { &fy };
+
+		fx.dtype = fw.dtype = fy.dtype = LADDER_DT_FLOAT;
+		fx.data = p;
+		half_to_float_n(x->data, p, op_numel(x));
+		p += op_numel(x);
+		fw.data = p;
+		half_to_float_n(w->data, p, op_numel(w));
+		p += op_numel(w);
+		if (b != NULL) {
+			fb = *b;
+			fb.dtype = LADDER_DT_FLOAT;
+			fb.data = p;
+			half_to_float_n(b->data, p, op_numel(b));
+			ins[2] = &fb;
+		}
+		p += g.m;
+		fy.data = p;
+		fc.in = ins;
+		fc.out = outs;
+		fc.scratch = col_bytes > 0 ? c->scratch : NULL;
+		fc.scratch_bytes = col_bytes;
+		rc = conv_run(&fc, err);
+		uint16_t *yh = y->data;
+		for (int64_t i = 0, n = op_numel(y); rc == 0 && i < n; i++)
+			yh[i] = op_float_to_half(p[i]);
+		return rc;
+	}
 	if (y->dtype != LADDER_DT_FLOAT) {
 		conv_generic(c, &g);
 		return 0;

@@ -138,3 +138,31 @@ ew_bad_dtype(struct op_ctx *c, const struct exec_value *v, struct ladder_err *er
 	return op_fail(c, err, LADDER_EUNSUPPORTED, "input '%s' has unsupported dtype %s",
 	    v->name ? v->name : "?", ladder_dtype_name(v->dtype));
 }
+
+bool
+ew_dtype_in(enum ladder_dtype dt, int classes)
+{
+	return ((classes & EW_T_FLOAT) && ew_is_float(dt)) || ((classes & EW_T_INT) && ew_is_int(dt)) ||
+	    ((classes & EW_T_BOOL) && dt == LADDER_DT_BOOL) ||
+	    ((classes & EW_T_UINT) && ew_is_int(dt) && !ew_is_signed_int(dt));
+}
+
+int
+ew_infer_same_as(struct op_ctx *c, int classes, struct ladder_err *err)
+{
+	if (!ew_dtype_in(c->in[0]->dtype, classes))
+		return ew_bad_dtype(c, c->in[0], err);
+	return ew_infer_same(c, err);
+}
+
+int
+ew_infer_float(struct op_ctx *c, struct ladder_err *err)
+{
+	return ew_infer_same_as(c, EW_T_FLOAT, err);
+}
+
+int
+ew_infer_num(struct op_ctx *c, struct ladder_err *err)
+{
+	return ew_infer_same_as(c, EW_T_FLOAT | EW_T_INT, err);
+}

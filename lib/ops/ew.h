@@ -177,6 +177,16 @@ struct ew_params {
 };
 
 int ew_check_none(struct op_ctx *c, struct ladder_err *err);
+/* Dtype classes for plan-time checks. */
+#define EW_T_FLOAT 1
+#define EW_T_INT 2
+#define EW_T_BOOL 4
+#define EW_T_UINT 8	/* unsigned integers only */
+bool ew_dtype_in(enum ladder_dtype dt, int classes);
+/* As ew_infer_same, failing for an input 0 dtype outside classes. */
+int ew_infer_same_as(struct op_ctx *c, int classes, struct ladder_err *err);
+int ew_infer_float(struct op_ctx *c, struct ladder_err *err);
+int ew_infer_num(struct op_ctx *c, struct ladder_err *err);
 /* Output: input 0's dtype and shape. */
 int ew_infer_same(struct op_ctx *c, struct ladder_err *err);
 /* Output: bool, input 0's shape. */
@@ -201,7 +211,7 @@ int ew_bad_dtype(struct op_ctx *c, const struct exec_value *v, struct ladder_err
 		}                                                                       \
 		return 0;                                                               \
 	}                                                                               \
-	const struct op_def op_##SYM = { NAME, "", 1, 1, 1, 1, CHECK, ew_infer_same,    \
+	const struct op_def op_##SYM = { NAME, "", 1, 1, 1, 1, CHECK, ew_infer_float,   \
 		SYM##_run, NULL }
 
 /*
@@ -236,7 +246,7 @@ int ew_bad_dtype(struct op_ctx *c, const struct exec_value *v, struct ladder_err
 		}                                                                       \
 		return 0;                                                               \
 	}                                                                               \
-	const struct op_def op_##SYM = { NAME, "", 1, 1, 1, 1, CHECK, ew_infer_same,    \
+	const struct op_def op_##SYM = { NAME, "", 1, 1, 1, 1, CHECK, ew_infer_num,     \
 		SYM##_run, NULL }
 
 #endif

@@ -92,16 +92,22 @@ sm_view(const struct op_ctx *c, int64_t *outer, int64_t *n, int64_t *inner)
 					continue;                                       \
 				}                                                       \
 				double sum = 0;                                         \
-				for (int64_t j = 0; j < n; j++)                         \
-					sum += exp(LD(q[j * inner]) - mx);    \
 				if (p->kind == SM_LOG) {                                \
+					for (int64_t j = 0; j < n; j++)                 \
+						sum += exp(LD(q[j * inner]) - mx);      \
 					C ls = (C)log(sum);                             \
 					for (int64_t j = 0; j < n; j++)                 \
 						r[j * inner] = ST(LD(q[j * inner]) - mx - ls); \
 				} else {                                                \
+					/* One exp per element: store, then scale. */   \
+					for (int64_t j = 0; j < n; j++) {               \
+						C e = exp(LD(q[j * inner]) - mx);       \
+						sum += e;                               \
+						r[j * inner] = ST(e);                   \
+					}                                               \
 					C inv = (C)(1 / sum);                           \
 					for (int64_t j = 0; j < n; j++)                 \
-						r[j * inner] = ST((C)exp(LD(q[j * inner]) - mx) * inv); \
+						r[j * inner] = ST(LD(r[j * inner]) * inv); \
 				}                                                       \
 			}                                                               \
 		}                                                                       \

@@ -65,7 +65,15 @@ IsNaN_run(struct op_ctx *c, struct ladder_err *err)
 	return 0;
 }
 
-const struct op_def op_IsNaN = { "IsNaN", "", 1, 1, 1, 1, ew_check_none, ew_infer_bool,
+static int
+pred_infer(struct op_ctx *c, struct ladder_err *err)
+{
+	if (!ew_is_float(c->in[0]->dtype))
+		return ew_bad_dtype(c, c->in[0], err);
+	return ew_infer_bool(c, err);
+}
+
+const struct op_def op_IsNaN = { "IsNaN", "", 1, 1, 1, 1, ew_check_none, pred_infer,
 	IsNaN_run, NULL };
 
 static int
@@ -97,7 +105,7 @@ IsInf_run(struct op_ctx *c, struct ladder_err *err)
 	return 0;
 }
 
-const struct op_def op_IsInf = { "IsInf", "", 1, 1, 1, 1, IsInf_check, ew_infer_bool,
+const struct op_def op_IsInf = { "IsInf", "", 1, 1, 1, 1, IsInf_check, pred_infer,
 	IsInf_run, NULL };
 
 static int
@@ -116,8 +124,13 @@ Not_run(struct op_ctx *c, struct ladder_err *err)
 	return 0;
 }
 
-const struct op_def op_Not = { "Not", "", 1, 1, 1, 1, ew_check_none, ew_infer_same, Not_run,
-	NULL };
+static int
+Not_infer(struct op_ctx *c, struct ladder_err *err)
+{
+	return ew_infer_same_as(c, EW_T_BOOL, err);
+}
+
+const struct op_def op_Not = { "Not", "", 1, 1, 1, 1, ew_check_none, Not_infer, Not_run, NULL };
 
 static int
 BitwiseNot_run(struct op_ctx *c, struct ladder_err *err)
@@ -133,5 +146,11 @@ BitwiseNot_run(struct op_ctx *c, struct ladder_err *err)
 	return 0;
 }
 
+static int
+BitwiseNot_infer(struct op_ctx *c, struct ladder_err *err)
+{
+	return ew_infer_same_as(c, EW_T_INT, err);
+}
+
 const struct op_def op_BitwiseNot = { "BitwiseNot", "", 1, 1, 1, 1, ew_check_none,
-	ew_infer_same, BitwiseNot_run, NULL };
+	BitwiseNot_infer, BitwiseNot_run, NULL };

@@ -353,6 +353,13 @@ plan_inputs_read_thresholds(struct plan_inputs *in, const char *path, struct lad
 		    (rc = plan_get_num(&rd, c, p, "temperature", false, 1.0, &ch->temperature)) != 0)
 			goto out;
 		ch->n = (int)json_array_size(rungs);
+		/* Per-stage temperatures when given (temp_softmax), else the one temperature. */
+		for (int s = 0; s < PLAN_MAX_STAGES - 1; s++) {
+			json_t *tv = json_array_get(json_object_get(c, "temperatures"), (size_t)s);
+
+			ch->temperatures[s] = json_is_number(tv) && json_number_value(tv) > 0 &&
+			    isfinite(json_number_value(tv)) ? json_number_value(tv) : ch->temperature;
+		}
 		json_array_foreach(rungs, j, v) {
 			snprintf(q, sizeof q, "%s.rungs[%zu]", p, j);
 			if (!json_is_string(v)) {

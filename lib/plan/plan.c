@@ -467,7 +467,8 @@ nodes_json(const struct ladder_plan *p)
 				const struct plan_chain *ch = &m->in->chains[rt->chain];
 
 				json_object_set_new(o, "measure", json_string(ch->measure));
-				json_object_set_new(o, "temperature", json_real(tidy(ch->temperature)));
+				json_object_set_new(o, "temperature",
+				    json_real(tidy(ch->temperatures[rt->stage])));
 				json_object_set_new(o, "threshold",
 				    json_real(tidy(ch->points[rt->point].threshold[rt->stage])));
 			} else {

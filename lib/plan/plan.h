@@ -81,6 +81,7 @@ struct plan_chain {
 	int rung[PLAN_MAX_STAGES];
 	char *measure;
 	double temperature;
+	double temperatures[PLAN_MAX_STAGES - 1];	/* per deciding stage */
 	size_t n_points;
 	struct plan_point *points;
 };

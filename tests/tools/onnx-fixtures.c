@@ -285,6 +285,20 @@ structural(void)
 	set_dims(mp->graph->initializer[0], 2, (int64_t[]){ 1LL << 40, 1LL << 40 });
 	variant_msg("attribute-tensor-absurd", mp);
 
+	/* Names that are not UTF-8: must not break the JSON report. */
+	mp = fresh();
+	mp->graph->node[0]->name = "conv\xff\xfe";
+	mp->graph->node[1]->op_type = "Re\xc3";
+	mp->graph->input[0]->type->tensor_type->shape->dim[0]->dim_param = "b\x80";
+	{
+		size_t len = protobuf_c_message_get_packed_size(&mp->base);
+		uint8_t *buf = malloc(len + 1);
+
+		protobuf_c_message_pack(&mp->base, buf);
+		variant("not-utf8-names", buf, len, false);
+		free(buf);
+	}
+
 	/* Nesting. */
 	mp = fresh();
 	mp->graph->node[1]->n_attribute = 1;

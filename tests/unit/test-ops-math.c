@@ -808,4 +808,39 @@ TEST(windows_dft)
 	call_release(&k);
 }
 
+/* Dtypes an op does not take fail at infer (plan time), naming the node and op. */
+TEST(dtype_errors_at_infer)
+{
+	struct call k;
+	uint8_t b[] = { 1, 0 };
+
+	call_init(&k, "Add", 14);
+	input(&k, LADDER_DT_BOOL, 1, D2, b);
+	input(&k, LADDER_DT_BOOL, 1, D2, b);
+	CHECK(call_run(&k, 1) == LADDER_EUNSUPPORTED);
+	CHECK(strstr(k.err.msg, "node 'n' (Add): input 'x' has unsupported dtype bool") != NULL);
+	CHECK(k.out[0].data == NULL);	/* failed before outputs were allocated */
+	call_release(&k);
+
+	call_init(&k, "BitShift", 11);
+	attr_string(&k, "direction", "LEFT");
+	input(&k, LADDER_DT_INT8, 1, D2, b);
+	input(&k, LADDER_DT_INT8, 1, D2, b);
+	CHECK(call_run(&k, 1) == LADDER_EUNSUPPORTED);
+	call_release(&k);
+
+	call_init(&k, "Sqrt", 13);
+	input(&k, LADDER_DT_UINT8, 1, D2, b);
+	CHECK(call_run(&k, 1) == LADDER_EUNSUPPORTED);
+	call_release(&k);
+
+	float f[] = { 1, 2 };
+	call_init(&k, "Sub", 14);
+	input(&k, LADDER_DT_FLOAT, 1, D2, f);
+	input(&k, LADDER_DT_UINT8, 1, D2, b);
+	CHECK(call_run(&k, 1) == LADDER_EINVAL);
+	CHECK(strstr(k.err.msg, "different dtypes (float32 and uint8)") != NULL);
+	call_release(&k);
+}
+
 TEST_MAIN()
