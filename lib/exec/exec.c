@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "exec/exec.h"
+#include "ops/gemm.h"
 #include "util/banned.h"
 
 #define EXEC_ALIGN 64
@@ -986,6 +987,8 @@ ladder_exec_run(struct ladder_exec *ex, const struct ladder_tensor *inputs, size
 	fed = calloc(ex->n_inputs + 1, sizeof *fed);
 	if (fed == NULL)
 		return ladder_errf(err, LADDER_ENOMEM, "out of memory");
+	/* The BLAS threads are process-wide: set them to this session's count every run. */
+	op_sgemm_set_threads(ex->opts.threads > 0 ? ex->opts.threads : 1);
 	for (size_t i = 0; i < n_inputs; i++) {
 		const struct ladder_tensor *t = &inputs[i];
 		int idx;

@@ -306,6 +306,67 @@ conv_generic(const struct op_ctx *c, const struct conv_geom *g)
 	}
 }
 
+/*
+ * Depthwise 2-d float conv (group == input == output channels): direct loops,
+ * one output row accumulated per kernel tap, so the inner loop is a
+ * contiguous (for stride 1) multiply-add the compiler vectorises.
+ */
+static bool
+conv_is_depthwise(const struct conv_geom *g)
+{
+	return g->group > 1 && g->group == g->c && g->group == g->m && g->k[0] == 1 &&
+	    g->in[0] == 1 && g->out[0] == 1 && g->pad_b[0] == 0;
+}
+
+static void
+conv_depthwise(const struct conv_geom *g, const float *xd, const float *wd, const float *bd,
+    float *yd)
+{
+	int64_t kh_n = g->k[1], kw_n = g->k[2], s1 = g->stride[1], s2 = g->stride[2];
+	int64_t in1 = g->in[1], in2 = g->in[2], out1 = g->out[1], out2 = g->out[2];
+
+	for (int64_t n = 0; n < g->n; n++)
+	for (int64_t ch = 0; ch < g->c; ch++) {
+		const float *x = xd + (n * g->c + ch) * in1 * in2;
+		const float *w = wd + ch * kh_n * kw_n;
+		float *y = yd + (n * g->c + ch) * out1 * out2;
+		float bv = bd != NULL ? bd[ch] : 0.0f;
+
+		for (int64_t oh = 0; oh < out1; oh++) {
+			float *restrict yrow = y + oh * out2;
+
+			for (int64_t ow = 0; ow < out2; ow++)
+				yrow[ow] = bv;
+			for (int64_t kh = 0; kh < kh_n; kh++) {
+				int64_t ih = oh * s1 - g->pad_b[1] + kh * g->dil[1];
+
+				if (ih < 0 || ih >= in1)
+					continue;
+				const float *restrict xrow = x + ih * in2;
+
+				for (int64_t kw = 0; kw < kw_n; kw++) {
+					float wv = w[kh * kw_n + kw];
+					int64_t iw0 = kw * g->dil[2] - g->pad_b[2];
+					int64_t lo = iw0 < 0 ? (-iw0 + s2 - 1) / s2 : 0;
+					int64_t hi = in2 - iw0 > 0 ? (in2 - iw0 + s2 - 1) / s2 : 0;
+
+					if (hi > out2)
+						hi = out2;
+					if (s2 == 1) {
+						const float *restrict xs = xrow + iw0;
+
+						for (int64_t ow = lo; ow < hi; ow++)
+							yrow[ow] += wv * xs[ow];
+					} else {
+						for (int64_t ow = lo; ow < hi; ow++)
+							yrow[ow] += wv * xrow[ow * s2 + iw0];
+					}
+				}
+			}
+		}
+	}
+}
+
 static int
 conv_run(struct op_ctx *c, struct ladder_err *err)
 {
@@ -358,6 +419,11 @@ conv_run(struct op_ctx *c, struct ladder_err *err)
 	int64_t cg = g.c / g.group, mg = g.m / g.group, kdim = cg * g.k_sp;
 	const float *xd = x->data, *wd = w->data, *bd = b != NULL ? b->data : NULL;
 	float *yd = y->data, *col = c->scratch;
+
+	if (conv_is_depthwise(&g)) {
+		conv_depthwise(&g, xd, wd, bd, yd);
+		return 0;
+	}
 
 	for (int64_t n = 0; n < g.n; n++) {
 		for (int64_t grp = 0; grp < g.group; grp++) {

@@ -1,4 +1,8 @@
-/* gemm.c: Gemm and MatMul, and the portable float matrix-multiply kernel they share with Conv. */
+/*
+ * gemm.c: Gemm and MatMul, and the float matrix-multiply kernel they share
+ * with Conv: OpenBLAS's sgemm when built with it, a portable C one otherwise.
+ */
+#include <limits.h>
 #include <string.h>
 
 #include "ops/gemm.h"
@@ -90,8 +94,63 @@ gemm_nn(int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t ld
 	}
 }
 
+#if LADDER_HAVE_OPENBLAS
+/* From OpenBLAS's cblas.h; declared here so no include path is needed. */
+enum { LADDER_CBLAS_ROW_MAJOR = 101, LADDER_CBLAS_NO_TRANS = 111, LADDER_CBLAS_TRANS = 112 };
+void cblas_sgemm(int order, int trans_a, int trans_b, int m, int n, int k, float alpha,
+    const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc);
+void openblas_set_num_threads(int threads);
+
+static int blas_threads;
+
+void
+op_sgemm_set_threads(int threads)
+{
+	if (threads < 1)
+		threads = 1;
+	if (threads != blas_threads) {
+		openblas_set_num_threads(threads);
+		blas_threads = threads;
+	}
+}
+
+static bool
+fits_int(int64_t v)
+{
+	return v >= 0 && v <= INT_MAX;
+}
+#else
+void
+op_sgemm_set_threads(int threads)
+{
+	(void)threads;
+}
+#endif
+
+static void portable_sgemm(bool, bool, int64_t, int64_t, int64_t, float, const float *,
+    int64_t, const float *, int64_t, float, float *, int64_t);
+
 void
 op_sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+    const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc)
+{
+#if LADDER_HAVE_OPENBLAS
+	if (m > 0 && n > 0 && k > 0 && fits_int(m) && fits_int(n) && fits_int(k) &&
+	    fits_int(lda) && fits_int(ldb) && fits_int(ldc)) {
+		if (blas_threads == 0)
+			op_sgemm_set_threads(1);
+		cblas_sgemm(LADDER_CBLAS_ROW_MAJOR,
+		    trans_a ? LADDER_CBLAS_TRANS : LADDER_CBLAS_NO_TRANS,
+		    trans_b ? LADDER_CBLAS_TRANS : LADDER_CBLAS_NO_TRANS, (int)m, (int)n, (int)k,
+		    alpha, a, (int)lda, b, (int)ldb, beta, c, (int)ldc);
+		return;
+	}
+#endif
+	portable_sgemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+static void
+portable_sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
     const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc)
 {
 	scale_c(m, n, beta, c, ldc);

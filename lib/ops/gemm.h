@@ -13,4 +13,11 @@
 void op_sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
     const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc);
 
+/*
+ * Threads the BLAS may use from now on (at least 1).  Called by the executor
+ * before each run with the session's --threads, so results are the same for
+ * the same thread count.  A no-op without OpenBLAS.
+ */
+void op_sgemm_set_threads(int threads);
+
 #endif

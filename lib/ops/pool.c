@@ -153,6 +153,59 @@ ld(const struct exec_value *v, bool f32, int64_t i)
 	return f32 ? ((const float *)v->data)[i] : op_get_double(v, i);
 }
 
+/*
+ * Float MaxPool without the Indices output: the same answer as the general
+ * loop (first valid element, replaced only by a strictly greater one; 0 for
+ * an empty window) with the window clipped once per row instead of testing
+ * every tap.
+ */
+static void
+maxpool_float(const struct pool_geom *g, const float *x, float *y)
+{
+	for (int64_t nc = 0; nc < g->n * g->c; nc++) {
+		const float *xc = x + nc * g->in_sp;
+		float *yc = y + nc * g->out_sp;
+
+		for (int64_t od = 0; od < g->out[0]; od++)
+		for (int64_t oh = 0; oh < g->out[1]; oh++) {
+			float *yrow = yc + (od * g->out[1] + oh) * g->out[2];
+
+			for (int64_t ow = 0; ow < g->out[2]; ow++) {
+				int64_t iw0 = ow * g->stride[2] - g->pad_b[2];
+				float acc = 0.0f;
+				bool any = false;
+
+				for (int64_t kd = 0; kd < g->k[0]; kd++) {
+					int64_t id = od * g->stride[0] - g->pad_b[0] + kd * g->dil[0];
+
+					if (id < 0 || id >= g->in[0])
+						continue;
+					for (int64_t kh = 0; kh < g->k[1]; kh++) {
+						int64_t ih = oh * g->stride[1] - g->pad_b[1] + kh * g->dil[1];
+
+						if (ih < 0 || ih >= g->in[1])
+							continue;
+						const float *xrow = xc + (id * g->in[1] + ih) * g->in[2];
+
+						for (int64_t kw = 0; kw < g->k[2]; kw++) {
+							int64_t iw = iw0 + kw * g->dil[2];
+
+							if (iw < 0 || iw >= g->in[2])
+								continue;
+							float v = xrow[iw];
+
+							if (!any || v > acc)
+								acc = v;
+							any = true;
+						}
+					}
+				}
+				yrow[ow] = acc;
+			}
+		}
+	}
+}
+
 static int
 pool_run_kind(struct op_ctx *c, enum pool_kind kind, struct ladder_err *err)
 {
@@ -169,6 +222,10 @@ pool_run_kind(struct op_ctx *c, enum pool_kind kind, struct ladder_err *err)
 
 	if (rc != 0)
 		return rc;
+	if (kind == POOL_MAX && f32 && ind == NULL) {
+		maxpool_float(&g, x->data, y->data);
+		return 0;
+	}
 	/* Column-major strides of the real spatial dims for storage_order 1. */
 	for (int i = 0, s = 1; i < POOL_MAX_SP; i++) {
 		cstride[i] = s;
