@@ -301,11 +301,14 @@ section_thresholds(struct ladder_buf *o, const json_t *th)
 		}
 		qsort(curves[n_series], np, sizeof **curves, cmp_point_x);
 		join_names(names[n_series], sizeof names[n_series], rungs);
-		if (np > 0)
-			series[n_series] = (struct svg_series){ names[n_series], SVG_LINE, np, curves[n_series],
-			    (int)n_series, false, false };
-		if (np > 0)
-			n_series++;
+		if (np == 0) {
+			free(curves[n_series]);
+			curves[n_series] = NULL;
+			continue;
+		}
+		series[n_series] = (struct svg_series){ names[n_series], SVG_LINE, np, curves[n_series],
+		    (int)n_series, false, false };
+		n_series++;
 	}
 	size_t nc = 0;
 	json_array_foreach(targets, i, p)
