@@ -232,7 +232,7 @@ static int
 split_run(struct op_ctx *c, struct ladder_err *err)
 {
 	const struct exec_value *x = c->in[0];
-	int64_t sizes[64], outer = 1, inner = 1;
+	int64_t sizes[64] = { 0 }, outer = 1, inner = 1;
 	size_t es = op_esize(x), off = 0;
 	int axis, rc;
 
@@ -243,8 +243,10 @@ split_run(struct op_ctx *c, struct ladder_err *err)
 	for (int k = axis + 1; k < x->rank; k++)
 		inner *= x->dims[k];
 	size_t in_row = (size_t)(x->dims[axis] * inner) * es;
+	/* c->n_out may exceed the node's outputs; sizes[] covers only those. */
+	size_t n_out = c->node->n_outputs < c->n_out ? c->node->n_outputs : c->n_out;
 
-	for (size_t i = 0; i < c->n_out; i++) {
+	for (size_t i = 0; i < n_out; i++) {
 		size_t row = (size_t)(sizes[i] * inner) * es;
 
 		if (c->out[i] != NULL) {
