@@ -7,6 +7,7 @@
 #include <yaml.h>
 
 #include "data/data.h"
+#include "util/yamldoc.h"
 #include "util/banned.h"
 
 void
@@ -102,30 +103,16 @@ set_path(char *dst, size_t size, const char *dir, const char *value)
 int
 ladder_data_spec_load(const char *path, struct ladder_data_spec *spec, struct ladder_err *err)
 {
-	yaml_parser_t parser;
 	yaml_document_t doc;
 	yaml_node_t *root;
-	char dir[1024], *text;
-	size_t len;
+	char dir[1024];
 	int rc;
 
 	ladder_data_spec_init(spec);
-	rc = ladder_read_file(path, 1 << 20, &text, &len, err);
+	rc = ladder_yaml_load(path, 1 << 20, &doc, err);
 	if (rc != 0)
 		return rc;
 	ladder_path_dir(path, dir, sizeof dir);
-	if (!yaml_parser_initialize(&parser)) {
-		free(text);
-		return ladder_errf(err, LADDER_ENOMEM, "cannot read '%s': out of memory", path);
-	}
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-	if (!yaml_parser_load(&parser, &doc)) {
-		rc = ladder_errf(err, LADDER_EFORMAT, "cannot read '%s': line %zu: %s", path,
-		    parser.problem_mark.line + 1, parser.problem ? parser.problem : "bad YAML");
-		yaml_parser_delete(&parser);
-		free(text);
-		return rc;
-	}
 	root = yaml_document_get_root_node(&doc);
 	if (root == NULL || root->type != YAML_MAPPING_NODE) {
 		rc = ladder_errf(err, LADDER_EFORMAT, "cannot read '%s': not a mapping of settings", path);
@@ -232,7 +219,5 @@ too_long:
 		rc = ladder_errf(err, LADDER_EFORMAT, "cannot read '%s': no 'labels' file given", path);
 done:
 	yaml_document_delete(&doc);
-	yaml_parser_delete(&parser);
-	free(text);
 	return rc;
 }

@@ -12,6 +12,7 @@
 
 #include "data/data.h"
 #include "ladder-profile.h"
+#include "util/yamldoc.h"
 #include "util/banned.h"
 
 #ifndef LADDER_DATADIR
@@ -66,34 +67,19 @@ number(yaml_node_t *n, double *out)
 int
 ladder_hardware_load(const char *path, struct ladder_hardware *hw, struct ladder_err *err)
 {
-	yaml_parser_t parser;
 	yaml_document_t doc;
 	yaml_node_t *root, *cpu, *acc, *pw;
 	const char *s, *bad = NULL;
 	double v;
-	char *text;
-	size_t len;
 	int rc;
 
 	memset(hw, 0, sizeof *hw);
 	hw->power_idle_w = hw->power_active_w = NAN;
 	hw->speed_factor = 1.0;
 	snprintf(hw->path, sizeof hw->path, "%s", path);
-	rc = ladder_read_file(path, 1 << 20, &text, &len, err);
+	rc = ladder_yaml_load(path, 1 << 20, &doc, err);
 	if (rc != 0)
 		return rc;
-	if (!yaml_parser_initialize(&parser)) {
-		free(text);
-		return ladder_errf(err, LADDER_ENOMEM, "cannot read '%s': out of memory", path);
-	}
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-	if (!yaml_parser_load(&parser, &doc)) {
-		rc = ladder_errf(err, LADDER_EFORMAT, "cannot read '%s': line %zu: %s", path,
-		    parser.problem_mark.line + 1, parser.problem ? parser.problem : "bad YAML");
-		yaml_parser_delete(&parser);
-		free(text);
-		return rc;
-	}
 	root = yaml_document_get_root_node(&doc);
 	if (root == NULL || root->type != YAML_MAPPING_NODE) {
 		rc = ladder_errf(err, LADDER_EFORMAT, "cannot read '%s': not a hardware profile", path);
@@ -158,8 +144,6 @@ ladder_hardware_load(const char *path, struct ladder_hardware *hw, struct ladder
 		rc = ladder_errf(err, LADDER_EFORMAT, "cannot read '%s': bad value for '%s'", path, bad);
 done:
 	yaml_document_delete(&doc);
-	yaml_parser_delete(&parser);
-	free(text);
 	return rc;
 }
 
