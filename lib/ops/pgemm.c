@@ -1,0 +1,282 @@
+/*
+ * pgemm.c: packed float GEMM with a fused epilogue (see pgemm.h).
+ *
+ * Blocking: B is packed PG_KC rows by PG_NC columns at a time (384 KB, in
+ * L2); each PG_KC x PG_NR panel of it (32 KB) stays in L1 while every
+ * PG_MR-row panel of the packed A streams past it.  The AVX-512 micro-kernel
+ * keeps a 12 x 32 tile of C in 24 registers: per k it loads two vectors of B
+ * and broadcasts twelve values of A (24 FMAs).
+ */
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ops/pgemm.h"
+#include "util/banned.h"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define PG_X86 1
+#else
+#define PG_X86 0
+#endif
+
+size_t
+pg_packed_a_floats(int64_t m, int64_t k)
+{
+	return (size_t)((m + PG_MR - 1) / PG_MR) * PG_MR * (size_t)k;
+}
+
+void
+pg_pack_a(const float *a, int64_t lda, int64_t m, int64_t k, float *out)
+{
+	for (int64_t p = 0; p < m; p += PG_MR) {
+		int64_t rows = m - p < PG_MR ? m - p : PG_MR;
+
+		for (int64_t kk = 0; kk < k; kk++) {
+			for (int64_t r = 0; r < PG_MR; r++)
+				out[r] = r < rows ? a[(p + r) * lda + kk] : 0.0f;
+			out += PG_MR;
+		}
+	}
+}
+
+void
+pg_pack_b_matrix(const void *ctx, int64_t k0, int64_t kc, int64_t n0, int64_t nc, float *dst)
+{
+	const struct pg_matrix *b = ctx;
+
+	for (int64_t j = 0; j < nc; j += PG_NR) {
+		int64_t cols = nc - j < PG_NR ? nc - j : PG_NR;
+		const float *src = b->p + k0 * b->ld + n0 + j;
+
+		for (int64_t kk = 0; kk < kc; kk++, src += b->ld, dst += PG_NR) {
+			memcpy(dst, src, (size_t)cols * sizeof *dst);
+			if (cols < PG_NR)
+				memset(dst + cols, 0, (size_t)(PG_NR - cols) * sizeof *dst);
+		}
+	}
+}
+
+size_t
+pg_work_floats(void)
+{
+	return (size_t)PG_KC * PG_NC;
+}
+
+void
+pg_post_row(const struct pg_post *post, int64_t row, float *c, const float *z, int64_t n)
+{
+	float b = post->bias != NULL ? post->bias[row] : 0.0f;
+
+	if (post->bias != NULL)
+		for (int64_t i = 0; i < n; i++)
+			c[i] += b;
+	if (z != NULL)
+		for (int64_t i = 0; i < n; i++)
+			c[i] += z[i];
+	switch (post->act) {
+	case PG_ACT_NONE:
+		break;
+	case PG_ACT_RELU:
+		for (int64_t i = 0; i < n; i++)
+			c[i] = c[i] > 0.0f ? c[i] : 0.0f;
+		break;
+	case PG_ACT_CLIP:
+		for (int64_t i = 0; i < n; i++) {
+			float v = c[i] < post->lo ? post->lo : c[i];
+
+			c[i] = v > post->hi ? post->hi : v;
+		}
+		break;
+	case PG_ACT_LEAKY:
+		for (int64_t i = 0; i < n; i++)
+			c[i] = c[i] >= 0.0f ? c[i] : post->alpha * c[i];
+		break;
+	}
+}
+
+#if PG_X86
+
+enum { PG_FIRST = 1, PG_LAST = 2 };
+
+#define PG_AVX512 __attribute__((target("avx512f,fma")))
+
+static inline PG_AVX512 __m512
+post_vec(const struct pg_post *p, __m512 v)
+{
+	switch (p->act) {
+	case PG_ACT_NONE:
+		break;
+	case PG_ACT_RELU:
+		v = _mm512_max_ps(v, _mm512_setzero_ps());
+		break;
+	case PG_ACT_CLIP:
+		v = _mm512_min_ps(_mm512_max_ps(v, _mm512_set1_ps(p->lo)), _mm512_set1_ps(p->hi));
+		break;
+	case PG_ACT_LEAKY: {
+		__mmask16 neg = _mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_LT_OQ);
+
+		v = _mm512_mask_mul_ps(v, neg, v, _mm512_set1_ps(p->alpha));
+		break;
+	}
+	}
+	return v;
+}
+
+/* One PG_MR x PG_NR tile: mv valid rows, nv valid columns. */
+static PG_AVX512 void
+kernel_avx512(int64_t kc, const float *restrict a, const float *restrict b, float *c, int64_t ldc,
+    int mv, int nv, int mode, const struct pg_post *p, int64_t row0, int64_t col0)
+{
+	__m512 acc[PG_MR][2];
+
+#pragma GCC unroll 12
+	for (int r = 0; r < PG_MR; r++)
+		acc[r][0] = acc[r][1] = _mm512_setzero_ps();
+	for (int64_t kk = 0; kk < kc; kk++) {
+		__m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
+
+#pragma GCC unroll 12
+		for (int r = 0; r < PG_MR; r++) {
+			__m512 av = _mm512_set1_ps(a[r]);
+
+			acc[r][0] = _mm512_fmadd_ps(av, b0, acc[r][0]);
+			acc[r][1] = _mm512_fmadd_ps(av, b1, acc[r][1]);
+		}
+		a += PG_MR;
+		b += PG_NR;
+	}
+	__mmask16 m0 = nv >= 16 ? 0xffff : (__mmask16)((1u << nv) - 1);
+	__mmask16 m1 = nv >= 32 ? 0xffff : nv <= 16 ? 0 : (__mmask16)((1u << (nv - 16)) - 1);
+
+	for (int r = 0; r < mv; r++) {
+		float *cr = c + r * ldc;
+		__m512 v0 = acc[r][0], v1 = acc[r][1];
+
+		if (!(mode & PG_FIRST)) {
+			v0 = _mm512_add_ps(_mm512_maskz_loadu_ps(m0, cr), v0);
+			v1 = _mm512_add_ps(_mm512_maskz_loadu_ps(m1, cr + 16), v1);
+		}
+		if (mode & PG_LAST) {
+			if (p->bias != NULL) {
+				__m512 bv = _mm512_set1_ps(p->bias[row0 + r]);
+
+				v0 = _mm512_add_ps(v0, bv);
+				v1 = _mm512_add_ps(v1, bv);
+			}
+			if (p->z != NULL) {
+				const float *zr = p->z + (row0 + r) * p->ldz + col0;
+
+				v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(m0, zr));
+				v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(m1, zr + 16));
+			}
+			v0 = post_vec(p, v0);
+			v1 = post_vec(p, v1);
+		}
+		_mm512_mask_storeu_ps(cr, m0, v0);
+		_mm512_mask_storeu_ps(cr + 16, m1, v1);
+	}
+}
+
+static bool
+use_avx512(void)
+{
+	static int state;	/* 0 unknown, 1 yes, 2 no; races only write the same value */
+
+	if (state == 0) {
+		const char *force = getenv("LADDER_CPU");
+		bool ok = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma");
+
+		if (force != NULL && strcmp(force, "generic") == 0)
+			ok = false;
+		state = ok ? 1 : 2;
+	}
+	return state == 1;
+}
+
+const char *
+pg_kernel_name(void)
+{
+	return use_avx512() ? "avx512" : "generic";
+}
+#else
+static bool
+use_avx512(void)
+{
+	return false;
+}
+
+const char *
+pg_kernel_name(void)
+{
+	return "generic";
+}
+#endif
+
+/* The portable kernel: same tile, same order of the sums over k. */
+static void
+kernel_c(int64_t kc, const float *restrict a, const float *restrict b, float *c, int64_t ldc,
+    int mv, int nv, bool first, bool last, const struct pg_post *p, int64_t row0, int64_t col0)
+{
+	float acc[PG_MR][PG_NR];
+
+	memset(acc, 0, sizeof acc);
+	for (int64_t kk = 0; kk < kc; kk++, a += PG_MR, b += PG_NR)
+		for (int r = 0; r < PG_MR; r++)
+			for (int j = 0; j < PG_NR; j++)
+				acc[r][j] += a[r] * b[j];
+	for (int r = 0; r < mv; r++) {
+		float *cr = c + r * ldc;
+
+		for (int j = 0; j < nv; j++)
+			cr[j] = first ? acc[r][j] : cr[j] + acc[r][j];
+		if (last)
+			pg_post_row(p, row0 + r, cr, p->z != NULL ? p->z + (row0 + r) * p->ldz + col0 : NULL,
+			    nv);
+	}
+}
+
+void
+pg_gemm(int64_t m, int64_t n, int64_t k, const float *ap, pg_pack_b_fn pack_b, const void *bctx,
+    float *c, int64_t ldc, const struct pg_post *post, float *work)
+{
+	bool avx512 = use_avx512();
+
+	for (int64_t n0 = 0; n0 < n; n0 += PG_NC) {
+		int64_t nc = n - n0 < PG_NC ? n - n0 : PG_NC;
+
+		for (int64_t k0 = 0; k0 < k; k0 += PG_KC) {
+			int64_t kc = k - k0 < PG_KC ? k - k0 : PG_KC;
+			bool first = k0 == 0, last = k0 + kc >= k;
+
+			pack_b(bctx, k0, kc, n0, nc, work);
+			for (int64_t j = 0; j < nc; j += PG_NR) {
+				const float *bp = work + (j / PG_NR) * kc * PG_NR;
+				int nv = (int)(nc - j < PG_NR ? nc - j : PG_NR);
+
+				for (int64_t i = 0; i < m; i += PG_MR) {
+					const float *a = ap + (i / PG_MR) * k * PG_MR + k0 * PG_MR;
+					float *ct = c + i * ldc + n0 + j;
+					int mv = (int)(m - i < PG_MR ? m - i : PG_MR);
+#if PG_X86
+					if (avx512) {
+						kernel_avx512(kc, a, bp, ct, ldc, mv, nv,
+						    (first ? PG_FIRST : 0) | (last ? PG_LAST : 0), post, i,
+						    n0 + j);
+						continue;
+					}
+#endif
+					kernel_c(kc, a, bp, ct, ldc, mv, nv, first, last, post, i, n0 + j);
+				}
+			}
+		}
+	}
+	(void)avx512;
+}
+
+bool
+pg_fast(void)
+{
+	return use_avx512();
+}
