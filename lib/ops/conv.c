@@ -18,6 +18,7 @@
 #include "ops/gemm.h"
 #include "ops/op.h"
 #include "ops/pgemm.h"
+#include "ops/simd.h"
 #include "util/banned.h"
 
 #define CONV_MAX_SP 3
@@ -553,6 +554,86 @@ conv_depthwise(const struct conv_geom *g, const float *xd, const float *wd, cons
 	}
 }
 
+#define DW_MAX_CHUNKS 32	/* output rows up to 512 wide */
+#define DW_MAX_K 16
+
+#if LADDER_SIMD_X86
+/*
+ * Depthwise 2-d with AVX-512: 16 outputs of a row at a time, one FMA per
+ * kernel tap; stride 2 loads 32 inputs and keeps the even ones.  Border
+ * lanes are masked (masked-off lanes are never read).  Bias, z and the
+ * activation are applied before the store.
+ */
+static LADDER_AVX512 void
+conv_depthwise_avx512(const struct conv_geom *g, const float *xd, const float *wd, float *yd,
+    const struct pg_post *p)
+{
+	int64_t kh_n = g->k[1], kw_n = g->k[2], s1 = g->stride[1], s2 = g->stride[2];
+	int64_t in1 = g->in[1], in2 = g->in[2], out1 = g->out[1], out2 = g->out[2];
+	int64_t chunks = (out2 + 15) / 16;
+	const __m512i evens = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4,
+	    2, 0);
+	/* Load masks per (chunk, kw): the same for every row and channel. */
+	__mmask16 mlo[DW_MAX_CHUNKS][DW_MAX_K], mhi[DW_MAX_CHUNKS][DW_MAX_K], om[DW_MAX_CHUNKS];
+	int64_t base[DW_MAX_CHUNKS][DW_MAX_K];
+
+	for (int64_t c = 0; c < chunks; c++) {
+		om[c] = pg_range_mask16(c * 16, out2);
+		for (int64_t kw = 0; kw < kw_n; kw++) {
+			int64_t b = c * 16 * s2 + kw * g->dil[2] - g->pad_b[2];
+
+			base[c][kw] = b;
+			mlo[c][kw] = pg_range_mask16(b, in2);
+			mhi[c][kw] = pg_range_mask16(b + 16, in2);
+		}
+	}
+	for (int64_t n = 0; n < g->n; n++)
+	for (int64_t ch = 0; ch < g->c; ch++) {
+		const float *x = xd + (n * g->c + ch) * in1 * in2;
+		const float *w = wd + ch * kh_n * kw_n;
+		float *y = yd + (n * g->c + ch) * out1 * out2;
+		const float *z = p->z != NULL ? p->z + (n * g->c + ch) * out1 * out2 : NULL;
+		__m512 bv = _mm512_set1_ps(p->bias != NULL ? p->bias[ch] : 0.0f);
+
+		for (int64_t oh = 0; oh < out1; oh++) {
+			for (int64_t c = 0; c < chunks; c++) {
+				__m512 acc = bv;
+
+				for (int64_t kh = 0; kh < kh_n; kh++) {
+					int64_t ih = oh * s1 - g->pad_b[1] + kh * g->dil[1];
+
+					if (ih < 0 || ih >= in1)
+						continue;
+					const float *xrow = x + ih * in2;
+					const float *wr = w + kh * kw_n;
+
+					if (s2 == 1) {
+						for (int64_t kw = 0; kw < kw_n; kw++)
+							acc = _mm512_fmadd_ps(_mm512_set1_ps(wr[kw]),
+							    _mm512_maskz_loadu_ps(mlo[c][kw], xrow + base[c][kw]),
+							    acc);
+					} else {
+						for (int64_t kw = 0; kw < kw_n; kw++) {
+							const float *q = xrow + base[c][kw];
+							__m512 lo = _mm512_maskz_loadu_ps(mlo[c][kw], q);
+							__m512 hi = _mm512_maskz_loadu_ps(mhi[c][kw], q + 16);
+
+							acc = _mm512_fmadd_ps(_mm512_set1_ps(wr[kw]),
+							    _mm512_permutex2var_ps(lo, evens, hi), acc);
+						}
+					}
+				}
+				if (z != NULL)
+					acc = _mm512_add_ps(acc,
+					    _mm512_maskz_loadu_ps(om[c], z + oh * out2 + c * 16));
+				acc = pg_post_vec(p, acc);
+				_mm512_mask_storeu_ps(y + oh * out2 + c * 16, om[c], acc);
+			}
+		}
+	}
+}
+#endif
+
 /* im2col for pg_gemm: packs rows k0.. of one group's columns straight into panels. */
 struct im2col_src {
 	const struct conv_geom *g;
@@ -633,6 +714,13 @@ conv_f32(const struct op_ctx *c, const struct conv_geom *g, const struct conv_la
 	if (conv_is_depthwise(g)) {
 		struct pg_post rest = *post;
 
+#if LADDER_SIMD_X86
+		if (pg_fast() && g->stride[2] <= 2 && g->k[2] <= DW_MAX_K &&
+		    (g->out[2] + 15) / 16 <= DW_MAX_CHUNKS) {
+			conv_depthwise_avx512(g, xd, wd, yd, post);
+			return;
+		}
+#endif
 		conv_depthwise(g, xd, wd, post->bias, yd);
 		rest.bias = NULL;
 		if (rest.z != NULL || rest.act != PG_ACT_NONE)

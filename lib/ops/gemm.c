@@ -99,6 +99,8 @@ gemm_nn(int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t ld
 enum { LADDER_CBLAS_ROW_MAJOR = 101, LADDER_CBLAS_NO_TRANS = 111, LADDER_CBLAS_TRANS = 112 };
 void cblas_sgemm(int order, int trans_a, int trans_b, int m, int n, int k, float alpha,
     const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc);
+void cblas_sgemv(int order, int trans, int m, int n, float alpha, const float *a, int lda,
+    const float *x, int incx, float beta, float *y, int incy);
 void openblas_set_num_threads(int threads);
 
 static int blas_threads;
@@ -139,6 +141,16 @@ op_sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alph
 	    fits_int(lda) && fits_int(ldb) && fits_int(ldc)) {
 		if (blas_threads == 0)
 			op_sgemm_set_threads(1);
+		if (m == 1 && !trans_a) {
+			/* One row (a fully connected layer at batch 1): a matrix-vector product. */
+			if (trans_b)
+				cblas_sgemv(LADDER_CBLAS_ROW_MAJOR, LADDER_CBLAS_NO_TRANS, (int)n, (int)k,
+				    alpha, b, (int)ldb, a, 1, beta, c, 1);
+			else
+				cblas_sgemv(LADDER_CBLAS_ROW_MAJOR, LADDER_CBLAS_TRANS, (int)k, (int)n,
+				    alpha, b, (int)ldb, a, 1, beta, c, 1);
+			return;
+		}
 		cblas_sgemm(LADDER_CBLAS_ROW_MAJOR,
 		    trans_a ? LADDER_CBLAS_TRANS : LADDER_CBLAS_NO_TRANS,
 		    trans_b ? LADDER_CBLAS_TRANS : LADDER_CBLAS_NO_TRANS, (int)m, (int)n, (int)k,

@@ -14,12 +14,7 @@
 #include "ops/pgemm.h"
 #include "util/banned.h"
 
-#if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
-#define PG_X86 1
-#else
-#define PG_X86 0
-#endif
+#include "ops/simd.h"
 
 size_t
 pg_packed_a_floats(int64_t m, int64_t k)
@@ -96,36 +91,12 @@ pg_post_row(const struct pg_post *post, int64_t row, float *c, const float *z, i
 	}
 }
 
-#if PG_X86
+#if LADDER_SIMD_X86
 
 enum { PG_FIRST = 1, PG_LAST = 2 };
 
-#define PG_AVX512 __attribute__((target("avx512f,fma")))
-
-static inline PG_AVX512 __m512
-post_vec(const struct pg_post *p, __m512 v)
-{
-	switch (p->act) {
-	case PG_ACT_NONE:
-		break;
-	case PG_ACT_RELU:
-		v = _mm512_max_ps(v, _mm512_setzero_ps());
-		break;
-	case PG_ACT_CLIP:
-		v = _mm512_min_ps(_mm512_max_ps(v, _mm512_set1_ps(p->lo)), _mm512_set1_ps(p->hi));
-		break;
-	case PG_ACT_LEAKY: {
-		__mmask16 neg = _mm512_cmp_ps_mask(v, _mm512_setzero_ps(), _CMP_LT_OQ);
-
-		v = _mm512_mask_mul_ps(v, neg, v, _mm512_set1_ps(p->alpha));
-		break;
-	}
-	}
-	return v;
-}
-
 /* One PG_MR x PG_NR tile: mv valid rows, nv valid columns. */
-static PG_AVX512 void
+static LADDER_AVX512 void
 kernel_avx512(int64_t kc, const float *restrict a, const float *restrict b, float *c, int64_t ldc,
     int mv, int nv, int mode, const struct pg_post *p, int64_t row0, int64_t col0)
 {
@@ -171,8 +142,8 @@ kernel_avx512(int64_t kc, const float *restrict a, const float *restrict b, floa
 				v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(m0, zr));
 				v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(m1, zr + 16));
 			}
-			v0 = post_vec(p, v0);
-			v1 = post_vec(p, v1);
+			v0 = pg_post_vec(p, v0);
+			v1 = pg_post_vec(p, v1);
 		}
 		_mm512_mask_storeu_ps(cr, m0, v0);
 		_mm512_mask_storeu_ps(cr + 16, m1, v1);
@@ -259,7 +230,7 @@ pg_gemm(int64_t m, int64_t n, int64_t k, const float *ap, pg_pack_b_fn pack_b, c
 					const float *a = ap + (i / PG_MR) * k * PG_MR + k0 * PG_MR;
 					float *ct = c + i * ldc + n0 + j;
 					int mv = (int)(m - i < PG_MR ? m - i : PG_MR);
-#if PG_X86
+#if LADDER_SIMD_X86
 					if (avx512) {
 						kernel_avx512(kc, a, bp, ct, ldc, mv, nv,
 						    (first ? PG_FIRST : 0) | (last ? PG_LAST : 0), post, i,
