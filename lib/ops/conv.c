@@ -679,7 +679,6 @@ pack_b_im2col(const void *ctx, int64_t k0, int64_t kc, int64_t n0, int64_t nc, f
 				} else {
 					const float *xrow = plane[kk] + (id * g->in[1] + ih) * in2;
 					int64_t iw = ow * s2 + offw[kk];
-
 					if (s2 == 1 && iw >= 0 && iw + seg <= in2) {
 						memcpy(o, xrow + iw, (size_t)seg * sizeof *o);
 					} else {
@@ -699,6 +698,90 @@ pack_b_im2col(const void *ctx, int64_t k0, int64_t kc, int64_t n0, int64_t nc, f
 		}
 	}
 }
+
+#if LADDER_SIMD_X86
+/*
+ * The same packing with AVX-512, for strides 1 and 2 along the row: each
+ * panel's columns are cut once into runs along output rows, then every row
+ * of the block copies its runs with masked loads (borders read as 0) and
+ * masked stores.
+ */
+static LADDER_AVX512 void
+pack_b_im2col_avx512(const void *ctx, int64_t k0, int64_t kc, int64_t n0, int64_t nc, float *dst)
+{
+	const struct im2col_src *src = ctx;
+	const struct conv_geom *g = src->g;
+	const float *plane[PG_KC];
+	int64_t offd[PG_KC], offh[PG_KC], offw[PG_KC];
+	int64_t s2 = g->stride[2], in2 = g->in[2];
+	const __m512i evens = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4,
+	    2, 0);
+	const __m512 zero = _mm512_setzero_ps();
+	/* Runs of one panel: lanes [lane, lane + len) are output row (od, oh) from column ow. */
+	struct { int64_t lane, len, od, oh, ow; } run[PG_NR + 1];
+
+	for (int64_t kk = 0; kk < kc; kk++) {
+		int64_t k = k0 + kk, kw = k % g->k[2], r = k / g->k[2];
+		int64_t kh = r % g->k[1], kd = (r / g->k[1]) % g->k[0], ch = r / g->k[1] / g->k[0];
+
+		plane[kk] = src->x + ch * g->in_sp;
+		offd[kk] = kd * g->dil[0] - g->pad_b[0];
+		offh[kk] = kh * g->dil[1] - g->pad_b[1];
+		offw[kk] = kw * g->dil[2] - g->pad_b[2];
+	}
+	for (int64_t j = 0; j < nc; j += PG_NR) {
+		int64_t cols = nc - j < PG_NR ? nc - j : PG_NR, n = n0 + j, n_run = 0;
+		int64_t ow = n % g->out[2], t = n / g->out[2], oh = t % g->out[1], od = t / g->out[1];
+		float *d = dst + (j / PG_NR) * kc * PG_NR;
+
+		for (int64_t lane = 0; lane < cols; n_run++) {
+			int64_t len = g->out[2] - ow < cols - lane ? g->out[2] - ow : cols - lane;
+
+			run[n_run].lane = lane;
+			run[n_run].len = len;
+			run[n_run].od = od * g->stride[0];
+			run[n_run].oh = oh * g->stride[1];
+			run[n_run].ow = ow * s2;
+			lane += len;
+			ow = 0;
+			if (++oh == g->out[1]) {
+				oh = 0;
+				od++;
+			}
+		}
+		__mmask16 tail0 = (__mmask16)~pg_range_mask16(0, cols);
+		__mmask16 tail1 = (__mmask16)~pg_range_mask16(16, cols);
+
+		for (int64_t kk = 0; kk < kc; kk++, d += PG_NR) {
+			_mm512_mask_storeu_ps(d, tail0, zero);
+			_mm512_mask_storeu_ps(d + 16, tail1, zero);
+			for (int64_t ri = 0; ri < n_run; ri++) {
+				int64_t id = run[ri].od + offd[kk], ih = run[ri].oh + offh[kk];
+				float *o = d + run[ri].lane;
+				int64_t len = run[ri].len;
+
+				if (id < 0 || id >= g->in[0] || ih < 0 || ih >= g->in[1]) {
+					for (int64_t q = 0; q < len; q += 16)
+						_mm512_mask_storeu_ps(o + q, pg_range_mask16(q, len), zero);
+					continue;
+				}
+				const float *xrow = plane[kk] + (id * g->in[1] + ih) * in2;
+				int64_t iw = run[ri].ow + offw[kk];
+
+				for (int64_t q = 0; q < len; q += 16) {
+					int64_t b = iw + q * s2;
+					__m512 v = _mm512_maskz_loadu_ps(pg_range_mask16(b, in2), xrow + b);
+
+					if (s2 == 2)
+						v = _mm512_permutex2var_ps(v, evens, _mm512_maskz_loadu_ps(
+						    pg_range_mask16(b + 16, in2), xrow + b + 16));
+					_mm512_mask_storeu_ps(o + q, pg_range_mask16(q, len), v);
+				}
+			}
+		}
+	}
+}
+#endif
 
 /*
  * The float32 convolution: y = post(conv(x, w) + bias), batch after batch and
@@ -750,8 +833,12 @@ conv_f32(const struct op_ctx *c, const struct conv_geom *g, const struct conv_la
 					    g->out_sp, &gp, scratch);
 				} else {
 					struct im2col_src is = { g, xg };
-
-					pg_gemm(mg, g->out_sp, kdim, ap, pack_b_im2col, &is, yg,
+					pg_pack_b_fn pack = pack_b_im2col;
+#if LADDER_SIMD_X86
+					if (g->stride[2] <= 2)
+						pack = pack_b_im2col_avx512;
+#endif
+					pg_gemm(mg, g->out_sp, kdim, ap, pack, &is, yg,
 					    g->out_sp, &gp, scratch);
 				}
 				continue;
