@@ -205,8 +205,7 @@ conv_fp16(const struct op_ctx *c)
 static void
 half_to_float_n(const uint16_t *h, float *f, int64_t n)
 {
-	for (int64_t i = 0; i < n; i++)
-		f[i] = op_half_to_float(h[i]);
+	pg_h2f(h, f, n);
 }
 
 /* Session state of a Conv or FusedConv node. */
@@ -979,10 +978,8 @@ conv_run(struct op_ctx *c, struct ladder_err *err)
 		/* The float result, rounded once to float16. */
 		uint16_t *th = L.tmp ? NULL : y->data;
 
-		if (!L.tmp) {
-			for (int64_t i = 0; i < conv_numel; i++)
-				th[i] = op_float_to_half(yd[i]);
-		}
+		if (!L.tmp)
+			pg_f2h(yd, th, conv_numel);
 		if (!L.z_inline) {
 			t.dtype = LADDER_DT_FLOAT;
 			t.data = yd;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ops/gemm.h"
+#include "ops/pgemm.h"
 #include "ops/op.h"
 #include "util/banned.h"
 
@@ -261,6 +262,10 @@ gemm_infer(struct op_ctx *c, struct ladder_err *err)
 	dims[0] = m;
 	dims[1] = n;
 	op_set_shape(c->out[0], a->dtype, 2, dims);
+	if (a->dtype == LADDER_DT_FLOAT16)
+		/* float16 computes in float32: A, B, C and Y converted, rounded once at the end. */
+		c->scratch_bytes = (size_t)(op_numel(a) + op_numel(b) + (cc ? op_numel(cc) : 0) +
+		    m * n + 64) * sizeof(float);
 	return 0;
 }
 
@@ -293,6 +298,24 @@ gemm_run(struct op_ctx *c, struct ladder_err *err)
 		}
 		op_sgemm(ta, tb, m, n, k, (float)alpha, a->data, a->dims[1], b->data, b->dims[1],
 		    cc != NULL && beta != 0 ? 1.0f : 0.0f, yd, n);
+		return 0;
+	}
+	if (y->dtype == LADDER_DT_FLOAT16 && c->scratch != NULL) {
+		float *af = c->scratch, *bf = af + (op_numel(a) + 15) / 16 * 16;
+		float *cf = bf + (op_numel(b) + 15) / 16 * 16;
+		float *yf = cf + (cc != NULL ? (op_numel(cc) + 15) / 16 * 16 : 0);
+
+		pg_h2f(a->data, af, op_numel(a));
+		pg_h2f(b->data, bf, op_numel(b));
+		if (cc != NULL && beta != 0) {
+			pg_h2f(cc->data, cf, op_numel(cc));
+			for (int64_t i = 0; i < m; i++)
+				for (int64_t j = 0; j < n; j++)
+					yf[i * n + j] = (float)beta * cf[i * cs0 + j * cs1];
+		}
+		op_sgemm(ta, tb, m, n, k, (float)alpha, af, a->dims[1], bf, b->dims[1],
+		    cc != NULL && beta != 0 ? 1.0f : 0.0f, yf, n);
+		pg_f2h(yf, y->data, m * n);
 		return 0;
 	}
 	/* Other dtypes: straightforward loops in double. */

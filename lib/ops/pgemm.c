@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ops/op.h"
 #include "ops/pgemm.h"
 #include "util/banned.h"
 
@@ -250,4 +251,55 @@ bool
 pg_fast(void)
 {
 	return use_avx512();
+}
+
+#if LADDER_SIMD_X86
+static LADDER_AVX512 void
+h2f_avx512(const uint16_t *h, float *f, int64_t n)
+{
+	int64_t i = 0;
+
+	for (; i + 16 <= n; i += 16)
+		_mm512_storeu_ps(f + i, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(h + i))));
+	for (; i < n; i++)
+		f[i] = op_half_to_float(h[i]);
+}
+
+static LADDER_AVX512 void
+f2h_avx512(const float *f, uint16_t *h, int64_t n)
+{
+	int64_t i = 0;
+
+	for (; i + 16 <= n; i += 16)
+		_mm256_storeu_si256((__m256i *)(h + i),
+		    _mm512_cvtps_ph(_mm512_loadu_ps(f + i), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+	for (; i < n; i++)
+		h[i] = op_float_to_half(f[i]);
+}
+#endif
+
+void
+pg_h2f(const uint16_t *h, float *f, int64_t n)
+{
+#if LADDER_SIMD_X86
+	if (use_avx512()) {
+		h2f_avx512(h, f, n);
+		return;
+	}
+#endif
+	for (int64_t i = 0; i < n; i++)
+		f[i] = op_half_to_float(h[i]);
+}
+
+void
+pg_f2h(const float *f, uint16_t *h, int64_t n)
+{
+#if LADDER_SIMD_X86
+	if (use_avx512()) {
+		f2h_avx512(f, h, n);
+		return;
+	}
+#endif
+	for (int64_t i = 0; i < n; i++)
+		h[i] = op_float_to_half(f[i]);
 }

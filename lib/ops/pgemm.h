@@ -65,6 +65,10 @@ void pg_gemm(int64_t m, int64_t n, int64_t k, const float *ap, pg_pack_b_fn pack
 /* The epilogue alone, over row `row` of C (n values; z may be NULL). */
 void pg_post_row(const struct pg_post *post, int64_t row, float *c, const float *z, int64_t n);
 
+/* float16 <-> float32 for n values (round to nearest even), with F16C-style instructions when there. */
+void pg_h2f(const uint16_t *h, float *f, int64_t n);
+void pg_f2h(const float *f, uint16_t *h, int64_t n);
+
 /*
  * True when pg_gemm has a fast kernel on this CPU (AVX-512); ops use the BLAS
  * otherwise.  LADDER_CPU=generic in the environment forces false (tests).

@@ -145,6 +145,9 @@ pool_infer(struct op_ctx *c, struct ladder_err *err)
 	    c->in[0]->dtype != LADDER_DT_FLOAT16)
 		return op_fail(c, err, LADDER_EUNSUPPORTED, "unsupported dtype %s",
 		    ladder_dtype_name(c->in[0]->dtype));
+	if (is_max && c->in[0]->dtype == LADDER_DT_FLOAT16 && (c->n_out < 2 || c->out[1] == NULL))
+		/* float16 max pooling runs in float32 (exact): room for x and y converted. */
+		c->scratch_bytes = (size_t)(op_numel(c->in[0]) + op_numel(c->out[0]) + 16) * sizeof(float);
 	return 0;
 }
 
@@ -298,6 +301,18 @@ pool_run_kind(struct op_ctx *c, enum pool_kind kind, struct ladder_err *err)
 
 	if (rc != 0)
 		return rc;
+	if (kind == POOL_MAX && x->dtype == LADDER_DT_FLOAT16 && ind == NULL && c->scratch != NULL) {
+		int64_t nx = op_numel(x), ny = op_numel(y);
+		float *xf = c->scratch, *yf = xf + (nx + 15) / 16 * 16;
+
+		pg_h2f(x->data, xf, nx);
+#if LADDER_SIMD_X86
+		if (!pg_fast() || !maxpool_avx512(&g, xf, yf))
+#endif
+			maxpool_float(&g, xf, yf);
+		pg_f2h(yf, y->data, ny);
+		return 0;
+	}
 	if (kind == POOL_MAX && f32 && ind == NULL) {
 #if LADDER_SIMD_X86
 		if (pg_fast() && maxpool_avx512(&g, x->data, y->data))
