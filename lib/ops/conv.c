@@ -17,6 +17,7 @@
 
 #include "ops/gemm.h"
 #include "ops/op.h"
+#include "ops/par.h"
 #include "ops/pgemm.h"
 #include "ops/simd.h"
 #include "util/banned.h"
@@ -319,7 +320,7 @@ conv_layout(const struct op_ctx *c, const struct conv_geom *g, struct conv_layou
 		return;
 	}
 	if (L->fast)
-		off += round16((int64_t)pg_work_floats());
+		off += round16((int64_t)pg_work_floats() * (c->threads > 1 ? c->threads : 1));
 	else if (!conv_is_depthwise(g) && !conv_pointwise(g))
 		off += round16(g->c / g->group * g->k_sp * g->out_sp);
 	L->work = 0;
@@ -563,73 +564,96 @@ conv_depthwise(const struct conv_geom *g, const float *xd, const float *wd, cons
  * lanes are masked (masked-off lanes are never read).  Bias, z and the
  * activation are applied before the store.
  */
-static LADDER_AVX512 void
-conv_depthwise_avx512(const struct conv_geom *g, const float *xd, const float *wd, float *yd,
-    const struct pg_post *p)
-{
-	int64_t kh_n = g->k[1], kw_n = g->k[2], s1 = g->stride[1], s2 = g->stride[2];
-	int64_t in1 = g->in[1], in2 = g->in[2], out1 = g->out[1], out2 = g->out[2];
-	int64_t chunks = (out2 + 15) / 16;
-	const __m512i evens = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4,
-	    2, 0);
+struct dw_job {
+	const struct conv_geom *g;
+	const float *xd, *wd;
+	float *yd;
+	const struct pg_post *p;
+	int64_t chunks;
 	/* Load masks per (chunk, kw): the same for every row and channel. */
 	__mmask16 mlo[DW_MAX_CHUNKS][DW_MAX_K], mhi[DW_MAX_CHUNKS][DW_MAX_K], om[DW_MAX_CHUNKS];
 	int64_t base[DW_MAX_CHUNKS][DW_MAX_K];
+};
 
-	for (int64_t c = 0; c < chunks; c++) {
-		om[c] = pg_range_mask16(c * 16, out2);
-		for (int64_t kw = 0; kw < kw_n; kw++) {
-			int64_t b = c * 16 * s2 + kw * g->dil[2] - g->pad_b[2];
+/* One (batch, channel) plane. */
+static LADDER_AVX512 void
+dw_plane_avx512(void *ctx, int64_t plane, int worker)
+{
+	const struct dw_job *jb = ctx;
+	const struct conv_geom *g = jb->g;
+	const struct pg_post *p = jb->p;
+	int64_t kh_n = g->k[1], kw_n = g->k[2], s1 = g->stride[1], s2 = g->stride[2];
+	int64_t in1 = g->in[1], in2 = g->in[2], out1 = g->out[1], out2 = g->out[2];
+	int64_t ch = plane % g->c;
+	const __m512i evens = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4,
+	    2, 0);
+	const float *x = jb->xd + plane * in1 * in2;
+	const float *w = jb->wd + ch * kh_n * kw_n;
+	float *y = jb->yd + plane * out1 * out2;
+	const float *z = p->z != NULL ? p->z + plane * out1 * out2 : NULL;
+	__m512 bv = _mm512_set1_ps(p->bias != NULL ? p->bias[ch] : 0.0f);
 
-			base[c][kw] = b;
-			mlo[c][kw] = pg_range_mask16(b, in2);
-			mhi[c][kw] = pg_range_mask16(b + 16, in2);
-		}
-	}
-	for (int64_t n = 0; n < g->n; n++)
-	for (int64_t ch = 0; ch < g->c; ch++) {
-		const float *x = xd + (n * g->c + ch) * in1 * in2;
-		const float *w = wd + ch * kh_n * kw_n;
-		float *y = yd + (n * g->c + ch) * out1 * out2;
-		const float *z = p->z != NULL ? p->z + (n * g->c + ch) * out1 * out2 : NULL;
-		__m512 bv = _mm512_set1_ps(p->bias != NULL ? p->bias[ch] : 0.0f);
+	(void)worker;
+	for (int64_t oh = 0; oh < out1; oh++) {
+		for (int64_t c = 0; c < jb->chunks; c++) {
+			__m512 acc = bv;
 
-		for (int64_t oh = 0; oh < out1; oh++) {
-			for (int64_t c = 0; c < chunks; c++) {
-				__m512 acc = bv;
+			for (int64_t kh = 0; kh < kh_n; kh++) {
+				int64_t ih = oh * s1 - g->pad_b[1] + kh * g->dil[1];
 
-				for (int64_t kh = 0; kh < kh_n; kh++) {
-					int64_t ih = oh * s1 - g->pad_b[1] + kh * g->dil[1];
+				if (ih < 0 || ih >= in1)
+					continue;
+				const float *xrow = x + ih * in2;
+				const float *wr = w + kh * kw_n;
 
-					if (ih < 0 || ih >= in1)
-						continue;
-					const float *xrow = x + ih * in2;
-					const float *wr = w + kh * kw_n;
+				if (s2 == 1) {
+					for (int64_t kw = 0; kw < kw_n; kw++)
+						acc = _mm512_fmadd_ps(_mm512_set1_ps(wr[kw]),
+						    _mm512_maskz_loadu_ps(jb->mlo[c][kw], xrow + jb->base[c][kw]),
+						    acc);
+				} else {
+					for (int64_t kw = 0; kw < kw_n; kw++) {
+						const float *q = xrow + jb->base[c][kw];
+						__m512 lo = _mm512_maskz_loadu_ps(jb->mlo[c][kw], q);
+						__m512 hi = _mm512_maskz_loadu_ps(jb->mhi[c][kw], q + 16);
 
-					if (s2 == 1) {
-						for (int64_t kw = 0; kw < kw_n; kw++)
-							acc = _mm512_fmadd_ps(_mm512_set1_ps(wr[kw]),
-							    _mm512_maskz_loadu_ps(mlo[c][kw], xrow + base[c][kw]),
-							    acc);
-					} else {
-						for (int64_t kw = 0; kw < kw_n; kw++) {
-							const float *q = xrow + base[c][kw];
-							__m512 lo = _mm512_maskz_loadu_ps(mlo[c][kw], q);
-							__m512 hi = _mm512_maskz_loadu_ps(mhi[c][kw], q + 16);
-
-							acc = _mm512_fmadd_ps(_mm512_set1_ps(wr[kw]),
-							    _mm512_permutex2var_ps(lo, evens, hi), acc);
-						}
+						acc = _mm512_fmadd_ps(_mm512_set1_ps(wr[kw]),
+						    _mm512_permutex2var_ps(lo, evens, hi), acc);
 					}
 				}
-				if (z != NULL)
-					acc = _mm512_add_ps(acc,
-					    _mm512_maskz_loadu_ps(om[c], z + oh * out2 + c * 16));
-				acc = pg_post_vec(p, acc);
-				_mm512_mask_storeu_ps(y + oh * out2 + c * 16, om[c], acc);
 			}
+			if (z != NULL)
+				acc = _mm512_add_ps(acc,
+				    _mm512_maskz_loadu_ps(jb->om[c], z + oh * out2 + c * 16));
+			acc = pg_post_vec(p, acc);
+			_mm512_mask_storeu_ps(y + oh * out2 + c * 16, jb->om[c], acc);
 		}
 	}
+}
+
+static void
+conv_depthwise_avx512(const struct conv_geom *g, const float *xd, const float *wd, float *yd,
+    const struct pg_post *p, int threads)
+{
+	struct dw_job job, *jb = &job;	/* about 6 KB */
+
+	jb->g = g;
+	jb->xd = xd;
+	jb->wd = wd;
+	jb->yd = yd;
+	jb->p = p;
+	jb->chunks = (g->out[2] + 15) / 16;
+	for (int64_t c = 0; c < jb->chunks; c++) {
+		jb->om[c] = pg_range_mask16(c * 16, g->out[2]);
+		for (int64_t kw = 0; kw < g->k[2]; kw++) {
+			int64_t b = c * 16 * g->stride[2] + kw * g->dil[2] - g->pad_b[2];
+
+			jb->base[c][kw] = b;
+			jb->mlo[c][kw] = pg_range_mask16(b, g->in[2]);
+			jb->mhi[c][kw] = pg_range_mask16(b + 16, g->in[2]);
+		}
+	}
+	op_parallel_for(threads, g->n * g->c, dw_plane_avx512, jb);
 }
 #endif
 
@@ -799,7 +823,7 @@ conv_f32(const struct op_ctx *c, const struct conv_geom *g, const struct conv_la
 #if LADDER_SIMD_X86
 		if (pg_fast() && g->stride[2] <= 2 && g->k[2] <= DW_MAX_K &&
 		    (g->out[2] + 15) / 16 <= DW_MAX_CHUNKS) {
-			conv_depthwise_avx512(g, xd, wd, yd, post);
+			conv_depthwise_avx512(g, xd, wd, yd, post, c->threads);
 			return;
 		}
 #endif
@@ -829,7 +853,7 @@ conv_f32(const struct op_ctx *c, const struct conv_geom *g, const struct conv_la
 					struct pg_matrix bm = { xg, g->out_sp };
 
 					pg_gemm(mg, g->out_sp, kdim, ap, pg_pack_b_matrix, &bm, yg,
-					    g->out_sp, &gp, scratch);
+					    g->out_sp, &gp, scratch, c->threads);
 				} else {
 					struct im2col_src is = { g, xg };
 					pg_pack_b_fn pack = pack_b_im2col;
@@ -838,7 +862,7 @@ conv_f32(const struct op_ctx *c, const struct conv_geom *g, const struct conv_la
 						pack = pack_b_im2col_avx512;
 #endif
 					pg_gemm(mg, g->out_sp, kdim, ap, pack, &is, yg,
-					    g->out_sp, &gp, scratch);
+					    g->out_sp, &gp, scratch, c->threads);
 				}
 				continue;
 			}

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "ops/op.h"
+#include "ops/par.h"
 #include "ops/pgemm.h"
 #include "util/banned.h"
 
@@ -209,42 +210,75 @@ kernel_c(int64_t kc, const float *restrict a, const float *restrict b, float *c,
 	}
 }
 
-void
-pg_gemm(int64_t m, int64_t n, int64_t k, const float *ap, pg_pack_b_fn pack_b, const void *bctx,
-    float *c, int64_t ldc, const struct pg_post *post, float *work)
+struct pg_job {
+	int64_t m, n, k, nb, m_chunk;
+	const float *ap;
+	pg_pack_b_fn pack_b;
+	const void *bctx;
+	float *c;
+	int64_t ldc;
+	const struct pg_post *post;
+	float *work;
+	bool avx512;
+};
+
+/* Task t: columns block t % nb, rows chunk t / nb; worker w packs into its own workspace. */
+static void
+pg_task(void *ctx, int64_t t, int w)
 {
-	bool avx512 = use_avx512();
+	const struct pg_job *jb = ctx;
+	int64_t n0 = (t % jb->nb) * PG_NC, nc = jb->n - n0 < PG_NC ? jb->n - n0 : PG_NC;
+	int64_t m_lo = (t / jb->nb) * jb->m_chunk;
+	int64_t m_hi = m_lo + jb->m_chunk < jb->m ? m_lo + jb->m_chunk : jb->m;
+	float *work = jb->work + (size_t)w * pg_work_floats();
 
-	for (int64_t n0 = 0; n0 < n; n0 += PG_NC) {
-		int64_t nc = n - n0 < PG_NC ? n - n0 : PG_NC;
+	for (int64_t k0 = 0; k0 < jb->k; k0 += PG_KC) {
+		int64_t kc = jb->k - k0 < PG_KC ? jb->k - k0 : PG_KC;
+		bool first = k0 == 0, last = k0 + kc >= jb->k;
 
-		for (int64_t k0 = 0; k0 < k; k0 += PG_KC) {
-			int64_t kc = k - k0 < PG_KC ? k - k0 : PG_KC;
-			bool first = k0 == 0, last = k0 + kc >= k;
+		jb->pack_b(jb->bctx, k0, kc, n0, nc, work);
+		for (int64_t j = 0; j < nc; j += PG_NR) {
+			const float *bp = work + (j / PG_NR) * kc * PG_NR;
+			int nv = (int)(nc - j < PG_NR ? nc - j : PG_NR);
 
-			pack_b(bctx, k0, kc, n0, nc, work);
-			for (int64_t j = 0; j < nc; j += PG_NR) {
-				const float *bp = work + (j / PG_NR) * kc * PG_NR;
-				int nv = (int)(nc - j < PG_NR ? nc - j : PG_NR);
-
-				for (int64_t i = 0; i < m; i += PG_MR) {
-					const float *a = ap + (i / PG_MR) * k * PG_MR + k0 * PG_MR;
-					float *ct = c + i * ldc + n0 + j;
-					int mv = (int)(m - i < PG_MR ? m - i : PG_MR);
+			for (int64_t i = m_lo; i < m_hi; i += PG_MR) {
+				const float *a = jb->ap + (i / PG_MR) * jb->k * PG_MR + k0 * PG_MR;
+				float *ct = jb->c + i * jb->ldc + n0 + j;
+				int mv = (int)(jb->m - i < PG_MR ? jb->m - i : PG_MR);
 #if LADDER_SIMD_X86
-					if (avx512) {
-						kernel_avx512(kc, a, bp, ct, ldc, mv, nv,
-						    (first ? PG_FIRST : 0) | (last ? PG_LAST : 0), post, i,
-						    n0 + j);
-						continue;
-					}
-#endif
-					kernel_c(kc, a, bp, ct, ldc, mv, nv, first, last, post, i, n0 + j);
+				if (jb->avx512) {
+					kernel_avx512(kc, a, bp, ct, jb->ldc, mv, nv,
+					    (first ? PG_FIRST : 0) | (last ? PG_LAST : 0), jb->post, i,
+					    n0 + j);
+					continue;
 				}
+#endif
+				kernel_c(kc, a, bp, ct, jb->ldc, mv, nv, first, last, jb->post, i, n0 + j);
 			}
 		}
 	}
-	(void)avx512;
+}
+
+void
+pg_gemm(int64_t m, int64_t n, int64_t k, const float *ap, pg_pack_b_fn pack_b, const void *bctx,
+    float *c, int64_t ldc, const struct pg_post *post, float *work, int threads)
+{
+	struct pg_job jb = { .m = m, .n = n, .k = k, .ap = ap, .pack_b = pack_b, .bctx = bctx,
+		.c = c, .ldc = ldc, .post = post, .work = work, .avx512 = use_avx512() };
+	int64_t panels = (m + PG_MR - 1) / PG_MR, chunks = 1;
+
+	if (m <= 0 || n <= 0)
+		return;
+	jb.nb = (n + PG_NC - 1) / PG_NC;
+	if (threads > 1 && jb.nb < threads) {
+		/* Too few column blocks: split the rows too (each part packs its own B). */
+		chunks = (threads + jb.nb - 1) / jb.nb;
+		if (chunks > panels)
+			chunks = panels;
+	}
+	jb.m_chunk = (panels + chunks - 1) / chunks * PG_MR;
+	chunks = (m + jb.m_chunk - 1) / jb.m_chunk;
+	op_parallel_for(threads, jb.nb * chunks, pg_task, &jb);
 }
 
 bool

@@ -55,12 +55,17 @@ struct pg_matrix {
 void pg_pack_b_matrix(const void *ctx, int64_t k0, int64_t kc, int64_t n0, int64_t nc,
     float *dst);
 
-/* Floats of workspace pg_gemm needs. */
+/* Floats of workspace pg_gemm needs per thread. */
 size_t pg_work_floats(void);
 
-/* C = post(A * B); ap from pg_pack_a; work has pg_work_floats() floats. */
+/*
+ * C = post(A * B); ap from pg_pack_a; work has threads * pg_work_floats()
+ * floats (64-byte aligned).  Runs on up to `threads` threads; the result is
+ * the same for every thread count.
+ */
 void pg_gemm(int64_t m, int64_t n, int64_t k, const float *ap, pg_pack_b_fn pack_b,
-    const void *bctx, float *c, int64_t ldc, const struct pg_post *post, float *work);
+    const void *bctx, float *c, int64_t ldc, const struct pg_post *post, float *work,
+    int threads);
 
 /* The epilogue alone, over row `row` of C (n values; z may be NULL). */
 void pg_post_row(const struct pg_post *post, int64_t row, float *c, const float *z, int64_t n);
