@@ -320,7 +320,8 @@ conv_layout(const struct op_ctx *c, const struct conv_geom *g, struct conv_layou
 		return;
 	}
 	if (L->fast)
-		off += round16((int64_t)pg_work_floats() * (c->threads > 1 ? c->threads : 1));
+		off += round16((int64_t)pg_work_floats(g->c / g->group * g->k_sp, g->out_sp) *
+		    (c->threads > 1 ? c->threads : 1));
 	else if (!conv_is_depthwise(g) && !conv_pointwise(g))
 		off += round16(g->c / g->group * g->k_sp * g->out_sp);
 	L->work = 0;

@@ -56,9 +56,11 @@ pg_pack_b_matrix(const void *ctx, int64_t k0, int64_t kc, int64_t n0, int64_t nc
 }
 
 size_t
-pg_work_floats(void)
+pg_work_floats(int64_t k, int64_t n)
 {
-	return (size_t)PG_KC * PG_NC;
+	int64_t kc = k < PG_KC ? k : PG_KC, nc = (n + PG_NR - 1) / PG_NR * PG_NR;
+
+	return (size_t)(kc > 0 ? kc : 1) * (size_t)(nc < PG_NC ? (nc > 0 ? nc : PG_NR) : PG_NC);
 }
 
 void
@@ -230,7 +232,7 @@ pg_task(void *ctx, int64_t t, int w)
 	int64_t n0 = (t % jb->nb) * PG_NC, nc = jb->n - n0 < PG_NC ? jb->n - n0 : PG_NC;
 	int64_t m_lo = (t / jb->nb) * jb->m_chunk;
 	int64_t m_hi = m_lo + jb->m_chunk < jb->m ? m_lo + jb->m_chunk : jb->m;
-	float *work = jb->work + (size_t)w * pg_work_floats();
+	float *work = jb->work + (size_t)w * pg_work_floats(jb->k, jb->n);
 
 	for (int64_t k0 = 0; k0 < jb->k; k0 += PG_KC) {
 		int64_t kc = jb->k - k0 < PG_KC ? jb->k - k0 : PG_KC;

@@ -55,8 +55,8 @@ struct pg_matrix {
 void pg_pack_b_matrix(const void *ctx, int64_t k0, int64_t kc, int64_t n0, int64_t nc,
     float *dst);
 
-/* Floats of workspace pg_gemm needs per thread. */
-size_t pg_work_floats(void);
+/* Floats of workspace pg_gemm needs per thread for a k x n B. */
+size_t pg_work_floats(int64_t k, int64_t n);
 
 /*
  * C = post(A * B); ap from pg_pack_a; work has threads * pg_work_floats()
