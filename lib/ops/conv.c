@@ -916,7 +916,10 @@ post_broadcast(const struct pg_post *p, const struct exec_value *t, const struct
 	for (int64_t i = 0; i < n; i++) {
 		double v = op_get_double(t, ti) + (z != NULL ? op_get_double(z, zi) : 0.0);
 
-		op_set_double(y, i, act_double(p, v));
+		/* Rounded to y's dtype before the activation, as the Add would store it. */
+		op_set_double(y, i, v);
+		if (p->act != PG_ACT_NONE)
+			op_set_double(y, i, act_double(p, op_get_double(y, i)));
 		for (int d = y->rank - 1; d >= 0; d--) {
 			ti += ts[d];
 			if (z != NULL)
