@@ -6,5 +6,5 @@ if LADDER_CPU=generic "$LADDER_SRC/${LADDER_BUILD:-build}/tests/test-kernels" >"
 	ok "test-kernels passes on the portable kernels"
 else
 	sed 's/^/# /' "$T/out" | tail -20
-	fail "test-kernels fails on the portable kernels"
+	not_ok "test-kernels passes on the portable kernels"
 fi
