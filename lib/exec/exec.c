@@ -22,8 +22,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <stdio.h>
 
 #include "exec/exec.h"
 #include "ops/gemm.h"
@@ -1105,11 +1103,11 @@ ladder_exec_run(struct ladder_exec *ex, const struct ladder_tensor *inputs, size
 			en->ctx.scratch = en->ctx.scratch_bytes > 0 ?
 			    (char *)ex->buf + en->scratch_offset : NULL;
 		}
-		struct timespec t0_, t1_;
-		clock_gettime(CLOCK_MONOTONIC, &t0_);
+		uint64_t t0 = ex->opts.time_nodes ? ladder_now_ns() : 0;
+
 		rc = en->def->run(&en->ctx, err);
-		clock_gettime(CLOCK_MONOTONIC, &t1_);
-		if (getenv("LADDER_TRACE")) fprintf(stderr, "TRACE %s %s %.3f\n", en->node->op_type, en->node->name, (t1_.tv_sec - t0_.tv_sec) * 1e3 + (t1_.tv_nsec - t0_.tv_nsec) / 1e6);
+		if (ex->opts.time_nodes)
+			en->last_ns = ladder_now_ns() - t0;
 		if (rc != 0)
 			goto out;
 		if (en->dynamic) {
@@ -1181,4 +1179,21 @@ size_t
 ladder_exec_weight_bytes(const struct ladder_exec *ex)
 {
 	return ex->init_bytes + ex->fold_bytes;
+}
+
+size_t
+ladder_exec_n_nodes(const struct ladder_exec *ex)
+{
+	return ex->n_nodes;
+}
+
+void
+ladder_exec_node_time(const struct ladder_exec *ex, size_t i, const char **name,
+    const char **op_type, double *ms)
+{
+	const struct exec_node *en = &ex->nodes[i];
+
+	*name = en->node->name != NULL ? en->node->name : "";
+	*op_type = en->node->op_type;
+	*ms = en->folded ? 0.0 : (double)en->last_ns / 1e6;
 }

@@ -36,6 +36,7 @@ struct exec_node {
 	bool skipped;		/* lenient analysis: shapes could not be inferred */
 	size_t scratch_offset;
 	int64_t macs;		/* from the current plan; -1 unknown */
+	uint64_t last_ns;	/* the last run's time, with opts.time_nodes */
 };
 
 struct ladder_exec {
