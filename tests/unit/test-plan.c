@@ -278,6 +278,14 @@ TEST(plan_yaml_scalars)
 	ladder_err_clear(&err);
 	CHECK(plan_load_tree(path, &root, &err) != 0);
 	CHECK(strstr(err.msg, "aliases") != NULL);
+	write_text(path, "a: 1\nb: 2\na: 3\n");
+	ladder_err_clear(&err);
+	CHECK(plan_load_tree(path, &root, &err) != 0);
+	CHECK(strstr(err.msg, "line 3: duplicate key 'a'") != NULL);
+	write_text(path, "# only a comment\n");
+	ladder_err_clear(&err);
+	CHECK(plan_load_tree(path, &root, &err) != 0);
+	CHECK(strstr(err.msg, "empty document") != NULL);
 	write_text(path, "a: [1, 2\n");
 	ladder_err_clear(&err);
 	CHECK(plan_load_tree(path, &root, &err) != 0);
