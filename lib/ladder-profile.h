@@ -115,6 +115,7 @@ struct ladder_profile_row {
 	double best_throughput_ips;
 	int best_batch;
 	double server_max_rate_ips;
+	double server_p99_bound_ms;
 	double top1, top5;		/* NAN without data */
 	double joules_per_inference;	/* NAN when unknown */
 	char energy_source[16];
@@ -126,6 +127,8 @@ struct ladder_profile_result {
 	struct ladder_profile_row *rows;
 	size_t measured, reused, modelled;
 	char hardware_fingerprint[LADDER_SHA256_HEX];
+	/* Why energy was not measured on this machine ("" when it was, or nothing ran). */
+	char energy_note[768];
 };
 
 void ladder_profile_options_init(struct ladder_profile_options *o);
