@@ -480,7 +480,10 @@ expand_command(const char *tmpl, const struct rung_input *r, const struct measur
 
 	ladder_buf_init(cmd);
 	for (const char *p = tmpl; *p;) {
-		if (*p == '{') {
+		if (p[0] == '{' && p[1] == '{') {	/* a literal brace */
+			ladder_buf_add(cmd, p, 1);
+			p += 2;
+		} else if (*p == '{') {
 			const char *e = strchr(p, '}');
 			size_t len = e ? (size_t)(e - p - 1) : 0;
 
