@@ -149,7 +149,7 @@ fmt_num(char *out, size_t size, double v, const char *fmt)
 static void
 print_table(const struct ladder_profile_result *r)
 {
-	printf("%-16s %-12s %9s %9s %6s %11s %10s %7s %11s %10s  %s\n", "RUNG", "HARDWARE", "P50_MS",
+	printf("%-16s %-16s %9s %9s %6s %11s %10s %7s %11s %10s  %s\n", "RUNG", "HARDWARE", "P50_MS",
 	    "P99_MS", "CI%", "BEST_IPS", "SERVER_IPS", "TOP1", "J/INF", "MEM_KIB", "STATUS");
 	for (size_t i = 0; i < r->n_rows; i++) {
 		const struct ladder_profile_row *w = &r->rows[i];
@@ -170,7 +170,7 @@ print_table(const struct ladder_profile_result *r)
 		else
 			snprintf(j, sizeof j, "-");
 		snprintf(mem, sizeof mem, "%lld", (long long)((w->arena_bytes + w->weight_bytes) / 1024));
-		printf("%-16.16s %-12.12s %9s %9s %6s %11s %10s %7s %11s %10s  %s%s\n", w->rung,
+		printf("%-16.16s %-16.16s %9s %9s %6s %11s %10s %7s %11s %10s  %s%s\n", w->rung,
 		    w->hardware, p50, p99, ci, ips, srv, top1, j, mem,
 		    w->modelled ? "modelled" : w->cached ? "cached" : "measured",
 		    !w->modelled && !w->cached && !w->converged ? " (not converged)" : "");

@@ -84,3 +84,15 @@ expect_grep "count mismatch names both" "f32.npy': 3 samples but 6 labels in '.*
 expect_fail "sample shape mismatch (.npz)" 1 "$LADDER" profile $FAST --data "$D/xy.npz:x" --labels "$D/xy.npz:y" -o e.json "$D/tiny.onnx"
 expect_grep "shape mismatch names the data" "xy.npz" "$T/err"
 [ ! -e e.json ] && ok "failures write nothing" || not_ok "failures write nothing"
+
+# Power modes: NAME@MODE is another target with the mode's watts and speed.
+expect_ok "measure in a power mode" "$LADDER" profile $FAST -b 1 $SPEC -H "$D/hw-modes.yaml@7w" -o m.json "$D/tiny.onnx"
+expect_grep "mode in the hardware name" '"name": "test-jet@7w"' m.json
+expect_grep "mode's watts" '"active": 7' m.json
+expect_grep "mode's price" '"cost_per_hour": 0.019' m.json
+expect_ok "model a power mode" "$LADDER" profile $FAST -b 1 $SPEC -H "$D/hw-modes.yaml" -m "$D/hw-modes.yaml@7w" -o m2.json "$D/tiny.onnx"
+expect_grep "modelled mode" '"modelled_from": "test-jet"' m2.json
+expect_grep "modelled mode speed" '"speed_factor": 0.25' m2.json
+expect_fail "unknown power mode" 1 "$LADDER" profile $FAST -H "$D/hw-modes.yaml@30w" -o e.json "$D/tiny.onnx"
+expect_grep "unknown mode lists the modes" "no power mode '30w' \(it has 15w, 7w\)" "$T/err"
+[ ! -e e.json ] && ok "unknown mode writes nothing" || not_ok "unknown mode writes nothing"
