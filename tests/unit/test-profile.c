@@ -1,4 +1,6 @@
 /* test-profile.c: statistics, the server simulation, hardware profiles, the host fingerprint. */
+#include <unistd.h>
+
 #include "harness.h"
 #include "ladder.h"
 
@@ -71,6 +73,59 @@ TEST(hardware_profile)
 	snprintf(path, sizeof path, "%s/profile/spec.yaml", test_data_dir);
 	CHECK(ladder_hardware_load(path, &hw, &err) == LADDER_EFORMAT);
 	CHECK(strstr(err.msg, "ladder.hardware/1") != NULL);
+}
+
+TEST(hardware_power_modes)
+{
+	struct ladder_err err = { 0 };
+	struct ladder_hardware hw;
+	char path[1024], bad[1100];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/profile/hw-modes.yaml", test_data_dir);
+	CHECK_OK(ladder_hardware_find(path, &hw, &err), &err);
+	CHECK_EQ_STR(hw.name, "test-jet");
+	CHECK_EQ_STR(hw.power_mode, "");
+	CHECK_NEAR(hw.power_active_w, 15, 0);
+	snprintf(bad, sizeof bad, "%s@7w", path);
+	CHECK_OK(ladder_hardware_find(bad, &hw, &err), &err);
+	CHECK_EQ_STR(hw.name, "test-jet@7w");
+	CHECK_EQ_STR(hw.power_mode, "7w");
+	CHECK_NEAR(hw.power_idle_w, 4, 0);
+	CHECK_NEAR(hw.power_active_w, 7, 0);
+	CHECK_NEAR(hw.speed_factor, 0.25, 0);
+	CHECK_NEAR(hw.cost_per_hour, 0.019, 1e-15);
+	snprintf(bad, sizeof bad, "%s@15w", path);
+	CHECK_OK(ladder_hardware_find(bad, &hw, &err), &err);	/* an empty mode keeps the figures */
+	CHECK_EQ_STR(hw.name, "test-jet@15w");
+	CHECK_NEAR(hw.power_active_w, 15, 0);
+	CHECK_NEAR(hw.speed_factor, 0.5, 0);
+	snprintf(bad, sizeof bad, "%s@30w", path);
+	CHECK(ladder_hardware_find(bad, &hw, &err) == LADDER_ENOTFOUND);
+	CHECK(strstr(err.msg, "no power mode '30w' (it has 15w, 7w)") != NULL);
+	ladder_err_clear(&err);
+	snprintf(bad, sizeof bad, "%s/profile/hw.yaml@7w", test_data_dir);
+	CHECK(ladder_hardware_find(bad, &hw, &err) == LADDER_ENOTFOUND);
+	CHECK(strstr(err.msg, "(it has none)") != NULL);
+	ladder_err_clear(&err);
+	snprintf(bad, sizeof bad, "%s@", path);
+	CHECK(ladder_hardware_find(bad, &hw, &err) == LADDER_EINVAL);
+	ladder_err_clear(&err);
+	/* A bad mode is an error even when no mode is asked for. */
+	snprintf(bad, sizeof bad, "/tmp/ladder-hw-modes-%d.yaml", (int)getpid());
+	f = fopen(bad, "w");
+	REQUIRE(f != NULL);
+	fprintf(f, "schema: ladder.hardware/1\nname: x\npower_modes: {slow: {speed_factor: 0}}\n");
+	fclose(f);
+	CHECK(ladder_hardware_find(bad, &hw, &err) == LADDER_EFORMAT);
+	CHECK(strstr(err.msg, "bad value for 'power_modes'") != NULL);
+	ladder_err_clear(&err);
+	f = fopen(bad, "w");
+	REQUIRE(f != NULL);
+	fprintf(f, "schema: ladder.hardware/1\nname: x\npower_modes: [a, b]\n");
+	fclose(f);
+	CHECK(ladder_hardware_find(bad, &hw, &err) == LADDER_EFORMAT);
+	remove(bad);
 }
 
 TEST(host_fingerprint_stable)
