@@ -149,7 +149,7 @@ fmt_num(char *out, size_t size, double v, const char *fmt)
 static void
 print_table(const struct ladder_profile_result *r)
 {
-	printf("%-16s %-12s %9s %9s %6s %11s %10s %7s %11s %10s  %s\n", "RUNG", "HARDWARE", "P50_MS",
+	printf("%-16s %-16s %9s %9s %6s %11s %10s %7s %11s %10s  %s\n", "RUNG", "HARDWARE", "P50_MS",
 	    "P99_MS", "CI%", "BEST_IPS", "SERVER_IPS", "TOP1", "J/INF", "MEM_KIB", "STATUS");
 	for (size_t i = 0; i < r->n_rows; i++) {
 		const struct ladder_profile_row *w = &r->rows[i];
@@ -170,7 +170,7 @@ print_table(const struct ladder_profile_result *r)
 		else
 			snprintf(j, sizeof j, "-");
 		snprintf(mem, sizeof mem, "%lld", (long long)((w->arena_bytes + w->weight_bytes) / 1024));
-		printf("%-16.16s %-12.12s %9s %9s %6s %11s %10s %7s %11s %10s  %s%s\n", w->rung,
+		printf("%-16.16s %-16.16s %9s %9s %6s %11s %10s %7s %11s %10s  %s%s\n", w->rung,
 		    w->hardware, p50, p99, ci, ips, srv, top1, j, mem,
 		    w->modelled ? "modelled" : w->cached ? "cached" : "measured",
 		    !w->modelled && !w->cached && !w->converged ? " (not converged)" : "");
@@ -180,6 +180,15 @@ print_table(const struct ladder_profile_result *r)
 			printf("(* energy modelled from the hardware profile's active watts)\n");
 			break;
 		}
+	}
+	/* No capacity: the planner reads 0 as "cannot serve on this hardware". */
+	for (size_t i = 0; i < r->n_rows; i++) {
+		const struct ladder_profile_row *w = &r->rows[i];
+
+		if (w->server_max_rate_ips == 0)
+			printf("(! %s on %s: %sp99 %.4g ms exceeds the server bound %.4g ms: server "
+			    "capacity 0, the planner will not place it there)\n", w->rung, w->hardware,
+			    w->modelled ? "modelled " : "", w->p99_ms, w->server_p99_bound_ms);
 	}
 }
 
@@ -209,12 +218,13 @@ print_json(const struct ladder_profile_result *r, const char *output)
 	    r->modelled);
 	for (size_t i = 0; i < r->n_rows; i++) {
 		const struct ladder_profile_row *w = &r->rows[i];
-		char p50[32], p99[32], ips[32], srv[32], top1[32], top5[32], j[32];
+		char p50[32], p99[32], ips[32], srv[32], bound[32], top1[32], top5[32], j[32];
 
 		fmt_num(p50, sizeof p50, w->p50_ms, "%.6g");
 		fmt_num(p99, sizeof p99, w->p99_ms, "%.6g");
 		fmt_num(ips, sizeof ips, w->best_throughput_ips, "%.6g");
 		fmt_num(srv, sizeof srv, w->server_max_rate_ips, "%.6g");
+		fmt_num(bound, sizeof bound, w->server_p99_bound_ms, "%.6g");
 		fmt_num(top1, sizeof top1, w->top1, "%.6g");
 		fmt_num(top5, sizeof top5, w->top5, "%.6g");
 		fmt_num(j, sizeof j, w->joules_per_inference, "%.6g");
@@ -224,14 +234,20 @@ print_json(const struct ladder_profile_result *r, const char *output)
 		printf(", \"sha256\": \"%s\", \"hardware\": ", w->sha256);
 		put_json_string(w->hardware);
 		printf(", \"status\": \"%s\", \"p50_ms\": %s, \"p99_ms\": %s, \"converged\": %s, "
-		    "\"best_throughput_ips\": %s, \"server_max_rate_ips\": %s, \"top1\": %s, \"top5\": %s, "
-		    "\"joules_per_inference\": %s, \"energy_source\": \"%s\"}",
+		    "\"best_throughput_ips\": %s, \"server_max_rate_ips\": %s, \"server_p99_bound_ms\": %s, \"top1\": %s, \"top5\": %s, "
+		    "\"joules_per_inference\": %s, \"energy_source\": %s%s%s}",
 		    w->modelled ? "modelled" : w->cached ? "cached" : "measured", JN(p50), JN(p99),
-		    w->converged ? "true" : "false", JN(ips), JN(srv), JN(top1), JN(top5), JN(j),
-		    w->energy_source);
+		    w->converged ? "true" : "false", JN(ips), JN(srv), JN(bound), JN(top1), JN(top5), JN(j),
+		    w->energy_source[0] ? "\"" : "", w->energy_source[0] ? w->energy_source : "null",
+		    w->energy_source[0] ? "\"" : "");
 #undef JN
 	}
-	printf("\n  ]\n}\n");
+	printf("\n  ],\n  \"energy_note\": ");
+	if (r->energy_note[0] != '\0')
+		put_json_string(r->energy_note);
+	else
+		printf("null");
+	printf("\n}\n");
 }
 
 static int
@@ -317,6 +333,16 @@ profile_exec(struct cmd_ctx *ctx)
 		print_json(res, o.output);
 	else if (ctx->verbosity >= 0)
 		print_table(res);
+	if (ctx->verbosity >= 1 && res->energy_note[0] != '\0') {
+		bool modelled = false;
+
+		for (size_t i = 0; i < res->n_rows; i++)
+			modelled |= !res->rows[i].modelled && !res->rows[i].cached &&
+			    strcmp(res->rows[i].energy_source, "modelled") == 0;
+		cmd_info(ctx, "energy not measured: %s; %s", res->energy_note,
+		    modelled ? "modelled from the hardware profile's watts" :
+		    "unknown (no hardware profile with power_w)");
+	}
 	cmd_info(ctx, "%zu measured, %zu reused, %zu modelled; wrote %s", res->measured, res->reused,
 	    res->modelled, o.output);
 	ladder_profile_result_free(res);

@@ -12,9 +12,12 @@ static const struct cmd_option thresholds_options[] = {
 	{ "targets", 't', "SPEC", false,
 	    "accuracy targets: A,B,... or FROM:TO:STEP (default: cheapest to best rung)",
 	    COMPLETE_NONE, NULL },
-	{ "risk", 0, "R", false, "risk of missing a target on new data (default 0.05; bound level 1-R/2)",
+	{ "risk", 0, "R", false, "risk of missing a target on new data (default 0.05)",
 	    COMPLETE_NONE, NULL },
-	{ "level", 0, "P", false, "confidence level of the bound (default 1 - risk/2 = 0.975)",
+	{ "level", 0, "P", false, "confidence level of the bound (default 1 - risk = 0.95)",
+	    COMPLETE_NONE, NULL },
+	{ "check", 0, "N", false,
+	    "state the guarantee for a check on N fresh samples (default 0: true accuracy)",
 	    COMPLETE_NONE, NULL },
 	{ "bound", 0, "KIND", false, "clopper-pearson (default) or wilson", COMPLETE_WORDS,
 	    "clopper-pearson wilson" },
@@ -75,7 +78,7 @@ cmd_thresholds_exec(struct cmd_ctx *ctx)
 	o.ladder_path = cmd_opt(ctx, "ladder");
 	o.data = cmd_opt(ctx, "data");
 	if ((rc = cmd_opt_double(ctx, "risk", 0.05, 1e-6, 0.5, &o.risk)) != 0 ||
-	    (rc = cmd_opt_double(ctx, "level", 1 - o.risk / 2, 0.5, 0.999999, &o.level)) != 0 ||
+	    (rc = cmd_opt_double(ctx, "level", 1 - o.risk, 0.5, 0.999999, &o.level)) != 0 ||
 	    (rc = cmd_opt_double(ctx, "calibration", 0.5, 0.01, 0.99, &o.calibration)) != 0 ||
 	    (rc = cmd_opt_double(ctx, "holdout", 0.5, 0.01, 0.99, &o.holdout)) != 0 ||
 	    (rc = cmd_opt_double(ctx, "usd-per-gb", 0.02, 0, 1e6, &o.network_usd_per_gb)) != 0 ||
@@ -89,6 +92,9 @@ cmd_thresholds_exec(struct cmd_ctx *ctx)
 	if ((rc = cmd_opt_long(ctx, "seed", 1, 0, 0x7fffffffL, &n)) != 0)
 		return rc;
 	o.seed = (uint64_t)n;
+	if ((rc = cmd_opt_long(ctx, "check", 0, 0, 0x7fffffffL, &n)) != 0)
+		return rc;
+	o.check_samples = (uint64_t)n;
 	if ((rc = cmd_opt_long(ctx, "repeat", 0, 0, 10000, &n)) != 0)
 		return rc;
 	o.repeat = (int)n;
@@ -160,7 +166,8 @@ out:
 const struct cmd_entry cmd_thresholds_entry = {
 	.name = "thresholds",
 	.summary = "derive certified confidence-cascade thresholds from a profile",
-	.usage = "[-q] [-v] [--json] [-o FILE] [--plot FILE] [-t SPEC] [--risk R] [--level P] [--bound KIND] "
+	.usage = "[-q] [-v] [--json] [-o FILE] [--plot FILE] [-t SPEC] [--risk R] [--level P] [--check N] "
+	    "[--bound KIND] "
 	    "[--method METHOD] [--cost KIND] [--ladder FILE] [--data NAME] [-m MEASURE] "
 	    "[--max-chain N] [--seed N] [--calibration F] [--repeat N] [--holdout F] "
 	    "[--usd-per-gb X] [--bandwidth-mbps X] [--rtt-ms X] [--input-bytes N] PROFILE",

@@ -55,6 +55,26 @@ double ladder_fit_temperature(const float *outputs, size_t classes, int probs,
 double ladder_clopper_pearson_lower(uint64_t k, uint64_t n, double level);
 double ladder_wilson_lower(uint64_t k, uint64_t n, double level);
 
+/* P(X >= k) for X ~ Binomial(n, p); 1 when k is 0, 0 when k > n. */
+double ladder_binomial_tail(uint64_t k, uint64_t n, double p);
+
+/*
+ * The fewest correct answers out of n that meet target: ceil(target * n)
+ * (with a 1e-9 slack for targets like 0.845 that are not exact in binary).
+ * A check of n samples MISSES the target when it counts fewer.
+ */
+uint64_t ladder_min_count(double target, uint64_t n);
+
+/*
+ * The smallest true accuracy p whose check on `check` fresh samples misses
+ * target with probability at most risk: P(Binomial(check, p) <
+ * ladder_min_count(target, check)) <= risk.  Certifying p instead of target
+ * is what makes a guarantee about a finite check set hold (the check's own
+ * noise would otherwise miss ~50% of the time at a true accuracy of exactly
+ * target).
+ */
+double ladder_check_shift(double target, uint64_t check, double risk);
+
 /* Reading a .npy file (bounded): float32 [N, C] outputs or int32 [N] labels. */
 struct ladder_npy_matrix {
 	size_t rows;
@@ -99,8 +119,10 @@ struct ladder_thresholds_options {
 	const char *data;		/* data set name or sha256 to use, or NULL: the only one */
 	const double *targets;		/* accuracy targets */
 	size_t n_targets;
-	double level;			/* bound level, default 0.975 (1 - risk/2) */
+	double level;			/* bound level, default 0.95 (1 - risk) */
 	double risk;			/* stated risk of missing a target on new data, default 0.05 */
+	uint64_t check_samples;		/* the guarantee is for a check on this many fresh
+					   samples; 0 (default): for the true accuracy */
 	enum ladder_bound_kind bound;
 	enum ladder_certify_method method;
 	enum ladder_cost_kind cost_kind;

@@ -28,15 +28,23 @@ struct ladder_hardware {
 	double power_idle_w, power_active_w;	/* NAN when not given */
 	double cost_per_hour;
 	double speed_factor;		/* 1.0 when not given */
+	char power_mode[32];		/* the power mode chosen, "" for none */
 	char path[1024];		/* file it was read from */
 };
 
 /* Reads a hardware profile (YAML or JSON). */
 int ladder_hardware_load(const char *path, struct ladder_hardware *hw, struct ladder_err *err);
 /*
- * NAME or a path: a value containing '/' or ending in .yaml/.yml/.json is a
- * path; otherwise NAME.yaml/.yml/.json is looked for in $LADDER_PROFILES,
- * ./profiles and the installed share/ladder/profiles.
+ * The same in one of its power_modes (NULL: none): the mode's watts, speed
+ * factor and price replace the profile's, and the name becomes NAME@MODE.
+ */
+int ladder_hardware_load_mode(const char *path, const char *mode, struct ladder_hardware *hw,
+    struct ladder_err *err);
+/*
+ * NAME or a path, optionally followed by @MODE (a power mode): a value
+ * containing '/' or ending in .yaml/.yml/.json is a path; otherwise
+ * NAME.yaml/.yml/.json is looked for in $LADDER_PROFILES, ./profiles and
+ * the installed share/ladder/profiles.
  */
 int ladder_hardware_find(const char *name_or_path, struct ladder_hardware *hw,
     struct ladder_err *err);
@@ -69,7 +77,18 @@ double ladder_quantile(const double *sorted, size_t n, double q);
  * (hi - lo) / 2 / median, or INFINITY when n is too small.
  */
 double ladder_median_ci_rel(const double *sorted, size_t n);
-/* Sorts ms in place and fills st; converged = ci_rel_halfwidth <= target. */
+/*
+ * The order-statistics interval assumes independent samples; a machine whose
+ * load changes during the run breaks that.  Batch medians: the samples in
+ * time order cut into 10 blocks, a Student-t 95% interval over the blocks'
+ * medians, half-width relative to the overall median (NAN, not used,
+ * under 80 samples).
+ */
+double ladder_block_median_ci_rel(const double *ms_in_time_order, size_t n);
+/*
+ * ms in time order; sorts it in place and fills st: ci_rel_halfwidth is the
+ * wider of the two intervals above, converged = ci_rel_halfwidth <= target.
+ */
 void ladder_latency_stats_compute(double *ms, size_t n, double target_rel,
     struct ladder_latency_stats *st);
 
@@ -115,6 +134,7 @@ struct ladder_profile_row {
 	double best_throughput_ips;
 	int best_batch;
 	double server_max_rate_ips;
+	double server_p99_bound_ms;
 	double top1, top5;		/* NAN without data */
 	double joules_per_inference;	/* NAN when unknown */
 	char energy_source[16];
@@ -126,6 +146,8 @@ struct ladder_profile_result {
 	struct ladder_profile_row *rows;
 	size_t measured, reused, modelled;
 	char hardware_fingerprint[LADDER_SHA256_HEX];
+	/* Why energy was not measured on this machine ("" when it was, or nothing ran). */
+	char energy_note[768];
 };
 
 void ladder_profile_options_init(struct ladder_profile_options *o);

@@ -221,6 +221,46 @@ ladder_clopper_pearson_lower(uint64_t k, uint64_t n, double level)
 	return lo;
 }
 
+double
+ladder_binomial_tail(uint64_t k, uint64_t n, double p)
+{
+	if (k == 0)
+		return 1;
+	if (k > n)
+		return 0;
+	/* P(X >= k) = I_p(k, n - k + 1). */
+	return incbeta((double)k, (double)(n - k + 1), p);
+}
+
+double
+ladder_check_shift(double target, uint64_t check, double risk)
+{
+	uint64_t need = ladder_min_count(target, check);
+	double lo = 0, hi = 1;
+
+	if (need == 0)
+		return 0;
+	/* P(X < need) is falling in p: bisect for P(X >= need) = 1 - risk. */
+	for (int it = 0; it < 100; it++) {
+		double mid = (lo + hi) / 2;
+		if (ladder_binomial_tail(need, check, mid) >= 1 - risk)
+			hi = mid;
+		else
+			lo = mid;
+		if (hi - lo < 1e-13)
+			break;
+	}
+	return hi;
+}
+
+uint64_t
+ladder_min_count(double target, uint64_t n)
+{
+	double x = ceil(target * (double)n - 1e-9);
+
+	return x <= 0 ? 0 : x >= (double)n ? n : (uint64_t)x;
+}
+
 /* The z with P(Z <= z) = p, by bisection on erfc (accurate to 1e-12). */
 static double
 normal_quantile(double p)

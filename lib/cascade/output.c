@@ -132,6 +132,8 @@ ladder_thresholds_json(const struct ladder_thresholds *t)
 	jw_num(&w, o->level);
 	jw_key(&w, "risk");
 	jw_num(&w, round((o->risk > 0 ? o->risk : 1 - o->level) * 1e12) / 1e12);
+	jw_key(&w, "check_samples");
+	jw_int(&w, (int64_t)o->check_samples);
 	jw_key(&w, "method");
 	jw_str(&w, ladder_certify_method_name(o->method));
 	jw_key(&w, "bound");
@@ -381,9 +383,16 @@ ladder_thresholds_table(const struct ladder_thresholds *t)
 
 	ladder_buf_init(&b);
 	ladder_buf_addf(&b, "%zu samples: calibration %zu, evaluation %zu (seed %llu); "
-	    "%s, %s bound at %.3g; cost: %s\n\n", t->in.n, t->n_cal, t->n_eval,
+	    "%s, %s bound at %.3g; cost: %s\n", t->in.n, t->n_cal, t->n_eval,
 	    (unsigned long long)o->seed, ladder_certify_method_name(o->method),
 	    bound_names[o->bound], o->level, ladder_cost_kind_name(o->cost_kind));
+	if (o->check_samples > 0)
+		ladder_buf_addf(&b, "risk %.3g: a pick's accuracy counted on %llu fresh samples "
+		    "misses its target with probability at most %.3g\n\n", o->risk,
+		    (unsigned long long)o->check_samples, o->risk);
+	else
+		ladder_buf_addf(&b, "risk %.3g: a pick's true accuracy is below its target with "
+		    "probability at most %.3g\n\n", 1 - o->level, 1 - o->level);
 	int cw = 5;
 	for (size_t k = 0; k < o->n_targets; k++) {
 		if (!t->picks[k].feasible)
@@ -430,7 +439,9 @@ ladder_thresholds_table(const struct ladder_thresholds *t)
 	}
 	if (t->repeat > 0) {
 		ladder_buf_addf(&b, "\nrepeat: %d random splits (calibration %zu, evaluation %zu, "
-		    "held out %zu)\n", t->repeat, t->rep_cal, t->rep_eval, t->rep_holdout);
+		    "held out %zu); each split's picks certified, at risk %.3g, for a check on its "
+		    "%zu held-out samples\n", t->repeat, t->rep_cal, t->rep_eval, t->rep_holdout,
+		    o->risk, t->rep_holdout);
 		ladder_buf_addf(&b, "%-7s %-9s %-7s %-10s %-13s %-10s %s\n", "TARGET", "FEASIBLE",
 		    "MISSES", "MISS RATE", "HELD-OUT ACC", "MEAN COST", "MEAN RATIO");
 		for (size_t k = 0; k < o->n_targets; k++) {

@@ -35,6 +35,13 @@ struct plot_curve {
 	size_t n;
 };
 
+/* certify_min_correct for every target, for one (n, check, bound). */
+struct certify_cache {
+	uint64_t n, check;
+	enum ladder_bound_kind kind;
+	uint64_t *kmin;		/* [n_targets] */
+};
+
 struct ladder_thresholds {
 	struct ladder_thresholds_options opt;	/* targets point at .targets below */
 	char *profile_path;
@@ -54,9 +61,11 @@ struct ladder_thresholds {
 	int repeat;
 	size_t rep_holdout, rep_cal, rep_eval;
 	struct repeat_stat *rep;	/* [n_targets] */
+	struct certify_cache certify[3];	/* calibration, calibration (wilson), evaluation */
 };
 
 int thresholds_select(struct ladder_thresholds *t, const size_t *cal_idx, size_t n_cal,
-    const size_t *eval_idx, size_t n_eval, struct cascade_pick *picks, bool chain_points);
+    const size_t *eval_idx, size_t n_eval, uint64_t check, struct cascade_pick *picks,
+    bool chain_points);
 
 #endif

@@ -21,6 +21,16 @@ idx_dtype(int code)
 	}
 }
 
+/* Whether zlib saw a bad or cut-short gzip stream (a plain file never is). */
+static bool
+gz_broken(gzFile gz)
+{
+	int zerr = Z_OK;
+
+	gzerror(gz, &zerr);
+	return zerr != Z_OK;
+}
+
 /* Reads exactly n bytes; false on a short read. */
 static int
 gz_read_all(gzFile gz, void *buf, size_t n)
@@ -87,7 +97,8 @@ ladder_idx_read(const char *path, size_t max_bytes, struct ladder_tensor *out,
 		return ladder_errf(err, LADDER_EIO, "cannot open '%s': %s", path,
 		    errno ? strerror(errno) : "out of memory");
 	if (!gz_read_all(gz, head, 4)) {
-		rc = ladder_errf(err, LADDER_EFORMAT, "cannot read '%s': not an IDX file (too short)", path);
+		rc = ladder_errf(err, LADDER_EFORMAT, "cannot read '%s': %s", path,
+		    gz_broken(gz) ? "corrupt gzip stream" : "not an IDX file (too short)");
 		goto done;
 	}
 	dt = idx_dtype(head[2]);
@@ -115,12 +126,19 @@ ladder_idx_read(const char *path, size_t max_bytes, struct ladder_tensor *out,
 		goto done;
 	if (!gz_read_grow(gz, out)) {
 		rc = ladder_errf(err, LADDER_EFORMAT,
-		    "cannot read '%s': truncated IDX data (needs %zu bytes)", path, out->bytes);
+		    "cannot read '%s': truncated IDX data (needs %zu bytes)%s", path, out->bytes,
+		    gz_broken(gz) ? " or corrupt gzip stream" : "");
 		goto done;
 	}
 	if (gzread(gz, &extra, 1) != 0) {
 		rc = ladder_errf(err, LADDER_EFORMAT,
 		    "cannot read '%s': trailing bytes after the IDX data", path);
+		goto done;
+	}
+	/* All the data but no intact gzip trailer (CRC, size): cut short or corrupt. */
+	if (gz_broken(gz)) {
+		rc = ladder_errf(err, LADDER_EFORMAT,
+		    "cannot read '%s': truncated or corrupt gzip stream", path);
 		goto done;
 	}
 	/* IDX is big-endian; ladder tensors are little-endian. */

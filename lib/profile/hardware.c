@@ -64,12 +64,78 @@ number(yaml_node_t *n, double *out)
 	return 0;
 }
 
+/*
+ * power_modes: {MODE: {power_w: {idle, active}, speed_factor, cost_per_hour}}:
+ * every mode is checked; the one named `mode` (if any) replaces the figures
+ * it gives.  Returns 0, or the bad field in *bad.
+ */
+static int
+power_modes(yaml_document_t *doc, yaml_node_t *root, const char *mode, struct ladder_hardware *hw,
+    const char **bad, char *names, size_t names_size)
+{
+	yaml_node_t *modes = map_get(doc, root, "power_modes");
+	bool found = false;
+
+	names[0] = '\0';
+	if (modes == NULL || (modes->type == YAML_SCALAR_NODE && scalar(modes) == NULL))
+		return mode == NULL ? 0 : -1;	/* absent or null */
+	if (modes->type != YAML_MAPPING_NODE) {
+		*bad = "power_modes";
+		return 0;
+	}
+	for (yaml_node_pair_t *p = modes->data.mapping.pairs.start; p < modes->data.mapping.pairs.top; p++) {
+		const char *name = scalar(yaml_document_get_node(doc, p->key));
+		yaml_node_t *m = yaml_document_get_node(doc, p->value), *pw;
+		double idle = NAN, active = NAN, speed = NAN, cost = NAN;
+
+		if (name == NULL || strlen(name) >= sizeof hw->power_mode || m == NULL ||
+		    m->type != YAML_MAPPING_NODE) {
+			*bad = "power_modes";
+			return 0;
+		}
+		pw = map_get(doc, m, "power_w");
+		if (number(map_get(doc, pw, "idle"), &idle) != 0 || idle < 0 ||
+		    number(map_get(doc, pw, "active"), &active) != 0 || active < 0 ||
+		    number(map_get(doc, m, "speed_factor"), &speed) != 0 || speed <= 0 ||
+		    number(map_get(doc, m, "cost_per_hour"), &cost) != 0 || cost < 0) {
+			*bad = "power_modes";
+			return 0;
+		}
+		if (strlen(names) + strlen(name) + 3 < names_size) {
+			if (names[0] != '\0')
+				strncat(names, ", ", names_size - strlen(names) - 1);
+			strncat(names, name, names_size - strlen(names) - 1);
+		}
+		if (mode == NULL || strcmp(name, mode) != 0)
+			continue;
+		found = true;
+		snprintf(hw->power_mode, sizeof hw->power_mode, "%s", name);
+		if (isfinite(idle))
+			hw->power_idle_w = idle;
+		if (isfinite(active))
+			hw->power_active_w = active;
+		if (isfinite(speed))
+			hw->speed_factor = speed;
+		if (isfinite(cost))
+			hw->cost_per_hour = cost;
+	}
+	return mode == NULL || found ? 0 : -1;
+}
+
 int
 ladder_hardware_load(const char *path, struct ladder_hardware *hw, struct ladder_err *err)
+{
+	return ladder_hardware_load_mode(path, NULL, hw, err);
+}
+
+int
+ladder_hardware_load_mode(const char *path, const char *mode, struct ladder_hardware *hw,
+    struct ladder_err *err)
 {
 	yaml_document_t doc;
 	yaml_node_t *root, *cpu, *acc, *pw;
 	const char *s, *bad = NULL;
+	char names[256];
 	double v;
 	int rc;
 
@@ -140,8 +206,23 @@ ladder_hardware_load(const char *path, struct ladder_hardware *hw, struct ladder
 	if (number(map_get(&doc, root, "speed_factor"), &hw->speed_factor) != 0 ||
 	    !(hw->speed_factor > 0))
 		bad = "speed_factor";
-	if (bad != NULL)
+	if (bad == NULL && power_modes(&doc, root, mode, hw, &bad, names, sizeof names) != 0) {
+		rc = ladder_errf(err, LADDER_ENOTFOUND, "hardware profile '%s' has no power mode '%s'%s%s%s",
+		    path, mode, names[0] ? " (it has " : " (it has none)", names, names[0] ? ")" : "");
+		goto done;
+	}
+	if (bad != NULL) {
 		rc = ladder_errf(err, LADDER_EFORMAT, "cannot read '%s': bad value for '%s'", path, bad);
+		goto done;
+	}
+	if (mode != NULL) {
+		/* Another mode is another target: NAME@MODE. */
+		if (strlen(hw->name) + 1 + strlen(mode) >= sizeof hw->name) {
+			rc = ladder_errf(err, LADDER_EFORMAT, "cannot read '%s': name@mode is too long", path);
+			goto done;
+		}
+		snprintf(hw->name + strlen(hw->name), sizeof hw->name - strlen(hw->name), "@%s", mode);
+	}
 done:
 	yaml_document_delete(&doc);
 	return rc;
@@ -160,18 +241,27 @@ ladder_hardware_find(const char *name_or_path, struct ladder_hardware *hw, struc
 {
 	static const char *const exts[] = { ".yaml", ".yml", ".json" };
 	const char *dirs[3] = { getenv("LADDER_PROFILES"), "profiles", LADDER_DATADIR "/ladder/profiles" };
-	char path[1200];
+	const char *at = strrchr(name_or_path, '@'), *mode = NULL;
+	char path[1200], what[1024];
 
-	if (strchr(name_or_path, '/') != NULL || data_has_suffix(name_or_path, ".yaml") ||
-	    data_has_suffix(name_or_path, ".yml") || data_has_suffix(name_or_path, ".json"))
-		return ladder_hardware_load(name_or_path, hw, err);
+	/* NAME@MODE or PATH@MODE: a power mode of the profile. */
+	snprintf(what, sizeof what, "%s", name_or_path);
+	if (at != NULL && strchr(at, '/') == NULL) {
+		what[at - name_or_path] = '\0';
+		mode = at + 1;
+		if (mode[0] == '\0' || what[0] == '\0')
+			return ladder_errf(err, LADDER_EINVAL, "hardware '%s': give NAME@MODE", name_or_path);
+	}
+	if (strchr(what, '/') != NULL || data_has_suffix(what, ".yaml") ||
+	    data_has_suffix(what, ".yml") || data_has_suffix(what, ".json"))
+		return ladder_hardware_load_mode(what, mode, hw, err);
 	for (int d = 0; d < 3; d++) {
 		if (dirs[d] == NULL || dirs[d][0] == '\0')
 			continue;
 		for (int e = 0; e < 3; e++) {
-			snprintf(path, sizeof path, "%s/%s%s", dirs[d], name_or_path, exts[e]);
+			snprintf(path, sizeof path, "%s/%s%s", dirs[d], what, exts[e]);
 			if (is_file(path))
-				return ladder_hardware_load(path, hw, err);
+				return ladder_hardware_load_mode(path, mode, hw, err);
 		}
 	}
 	return ladder_errf(err, LADDER_ENOTFOUND,

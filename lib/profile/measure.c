@@ -335,6 +335,7 @@ latency_loop(const struct measure_ctx *c, struct builtin *b, int batch, struct m
 			memcpy(copy, m->latency_ms, n * sizeof *copy);
 			ladder_latency_stats_compute(copy, n, o->target_ci, &st);
 			free(copy);
+			energy_sample(&em);
 			ladder_progress_report(c->progress, "latency (ms of budget)", (t1 - start) / 1000000,
 			    budget_ns / 1000000);
 			if (st.converged || t1 - start >= budget_ns || n >= MAX_LATENCY_SAMPLES)
@@ -344,8 +345,10 @@ latency_loop(const struct measure_ctx *c, struct builtin *b, int batch, struct m
 	}
 	ladder_latency_stats_compute(m->latency_ms, n, o->target_ci, &m->latency);
 	if (energy_end(&em, &joules, &source)) {
-		m->joules = joules / (double)n;
+		m->joules = joules / (double)n / batch;	/* each query is a batch of inferences */
 		m->energy_source = source;
+	} else {
+		snprintf(m->energy_note, sizeof m->energy_note, "%s", em.note);
 	}
 	return 0;
 }
@@ -477,7 +480,10 @@ expand_command(const char *tmpl, const struct rung_input *r, const struct measur
 
 	ladder_buf_init(cmd);
 	for (const char *p = tmpl; *p;) {
-		if (*p == '{') {
+		if (p[0] == '{' && p[1] == '{') {	/* a literal brace */
+			ladder_buf_add(cmd, p, 1);
+			p += 2;
+		} else if (*p == '{') {
 			const char *e = strchr(p, '}');
 			size_t len = e ? (size_t)(e - p - 1) : 0;
 
@@ -577,6 +583,9 @@ measure_external(const struct measure_ctx *c, const struct rung_input *r,
 	uint64_t start = ladder_now_ns();
 	size_t cap = 0, n = 0;
 	struct rusage ru;
+	struct energy_meter em;
+	double joules;
+	const char *source;
 	int rc = 0;
 
 	memset(m, 0, sizeof *m);
@@ -599,6 +608,7 @@ measure_external(const struct measure_ctx *c, const struct rung_input *r,
 		if (rc != 0)
 			goto done;
 	}
+	energy_begin(&em);
 	for (int call = 0; call < 100; call++) {
 		struct ladder_buf cmd;
 		json_t *j, *lat, *v;
@@ -612,6 +622,7 @@ measure_external(const struct measure_ctx *c, const struct rung_input *r,
 		ladder_buf_release(&cmd);
 		if (rc != 0)
 			goto done;
+		energy_sample(&em);
 		lat = json_object_get(j, "latency_ms");
 		if (!json_is_array(lat) || json_array_size(lat) == 0) {
 			json_decref(j);
@@ -671,6 +682,13 @@ measure_external(const struct measure_ctx *c, const struct rung_input *r,
 		}
 	}
 	ladder_latency_stats_compute(m->latency_ms, n, o->target_ci, &m->latency);
+	/* The whole runner processes: their start-up and load are in it (an upper bound). */
+	if (energy_end(&em, &joules, &source)) {
+		m->joules = joules / (double)n;
+		m->energy_source = source;
+	} else {
+		snprintf(m->energy_note, sizeof m->energy_note, "%s", em.note);
+	}
 	if (!isfinite(m->load_ms))
 		m->load_ms = NAN;
 	if (m->n_offline == 0 && m->latency.mean_ms > 0) {

@@ -487,20 +487,84 @@ same_key(const json_t *e, const char *sha, const char *hardware, const char *dat
 	    cmp_str(jget_str(e, "runner"), runner) == 0 && jget_num(e, "threads") == threads;
 }
 
-/* The cached entry, if every requested offline batch size is in it and its files exist. */
+/* The model's fixed batch (its first graph input's first dim), 0 when symbolic or unreadable. */
+static int
+model_fixed_batch(const char *path)
+{
+	struct ladder_err err = { 0 };
+	struct ladder_model *model = NULL;
+	int fixed = 0;
+
+	if (ladder_model_load(path, &model, &err) != 0)
+		return 0;
+	for (size_t i = 0; i < model->graph.n_inputs; i++) {
+		const struct ladder_value_info *v = &model->graph.inputs[i];
+
+		if (ladder_graph_is_initializer(&model->graph, v->name))
+			continue;
+		if (v->type.kind == LADDER_TYPE_TENSOR && v->type.rank >= 1 && v->type.dims[0].value > 0)
+			fixed = (int)v->type.dims[0].value;
+		break;
+	}
+	ladder_model_free(model);
+	return fixed;
+}
+
+/*
+ * Whether a cached built-in entry has every offline batch size asked for
+ * now, leaving out those the measurement would skip (a fixed batch, more
+ * than the data holds).
+ */
+static bool
+has_batches(const json_t *e, const struct rung_input *r, const struct measure_ctx *c)
+{
+	int fixed = -1;
+
+	for (size_t k = 0; k < c->n_batches; k++) {
+		int b = c->batches[k];
+		bool found = false;
+		size_t i;
+		json_t *v;
+
+		if (c->data != NULL && (size_t)b > c->data->samples)
+			continue;
+		json_array_foreach(json_object_get(e, "offline"), i, v)
+			found |= jget_num(v, "batch") == b;
+		if (found)
+			continue;
+		if (fixed < 0)
+			fixed = model_fixed_batch(r->path);
+		if (fixed == 0 || fixed == b)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * The cached entry: the same key, measured for the same server bound, with
+ * every requested offline batch size (built-in runner) and its files.
+ */
 static json_t *
 cached_entry(json_t *doc, const char *outdir, const struct rung_input *r, const char *hardware,
-    const struct ladder_dataset *ds, const char *runner, int threads, size_t *index)
+    const struct measure_ctx *c, const char *runner, size_t *index)
 {
 	json_t *entries = json_object_get(doc, "entries"), *e;
+	const struct ladder_dataset *ds = c->data;
+	double bound = c->opts->server_p99_ms;
 	size_t i;
 
 	json_array_foreach(entries, i, e) {
 		json_t *s;
+		double have;
 
-		if (!same_key(e, r->sha256, hardware, ds ? ds->sha256 : NULL, runner, threads))
+		if (!same_key(e, r->sha256, hardware, ds ? ds->sha256 : NULL, runner, c->opts->threads))
 			continue;
 		*index = i;
+		have = jget_num(json_object_get(e, "server"), "p99_bound_ms");
+		if (!(fabs(have - bound) <= 1e-9 * bound))
+			return NULL;
+		if (c->opts->runner == NULL && !has_batches(e, r, c))
+			return NULL;
 		s = json_object_get(e, "samples");
 		if (ds != NULL) {
 			char p[8192];
@@ -617,6 +681,7 @@ add_row(struct ladder_profile_result *res, const json_t *e, bool cached, bool mo
 		}
 	}
 	row->server_max_rate_ips = jget_num(json_object_get(e, "server"), "max_rate_ips");
+	row->server_p99_bound_ms = jget_num(json_object_get(e, "server"), "p99_bound_ms");
 	row->top1 = jget_num(acc, "top1");
 	row->top5 = jget_num(acc, "top5");
 	row->joules_per_inference = jget_num(en, "joules_per_inference");
@@ -748,7 +813,7 @@ ladder_profile_run(const struct ladder_profile_options *o, const struct ladder_p
 		const struct rung_input *r = &rungs[i];
 		struct measurement m;
 		size_t at = (size_t)-1;
-		json_t *e = cached_entry(doc, outdir, r, hw_name, ds, runner, o->threads, &at);
+		json_t *e = cached_entry(doc, outdir, r, hw_name, &c, runner, &at);
 
 		ladder_progress_report(progress, "rungs", i, n_rungs);
 		if (e != NULL && !o->force) {
@@ -782,6 +847,8 @@ ladder_profile_run(const struct ladder_profile_options *o, const struct ladder_p
 				goto done;
 			}
 		}
+		if (m.energy_note[0] != '\0' && res->energy_note[0] == '\0')
+			snprintf(res->energy_note, sizeof res->energy_note, "%s", m.energy_note);
 		e = entry_record(r, hw_name, ds, runner, o->threads, &m, have_hw, o->server_p99_ms);
 		measurement_release(&m);
 		if (at != (size_t)-1)
@@ -807,7 +874,7 @@ ladder_profile_run(const struct ladder_profile_options *o, const struct ladder_p
 		upsert(hws, "name", hardware_record(tg, tg->name, fp, NULL, true, hw_name));
 		for (size_t i = 0; i < n_rungs; i++) {
 			size_t at = (size_t)-1, k;
-			json_t *me = cached_entry(doc, outdir, &rungs[i], hw_name, ds, runner, o->threads, &k);
+			json_t *me = cached_entry(doc, outdir, &rungs[i], hw_name, &c, runner, &k);
 			json_t *e;
 
 			if (me == NULL)

@@ -7,20 +7,40 @@
 #include "ladder-profile.h"
 
 #define ENERGY_MAX_DOMAINS 8
+#define ENERGY_PATH_MAX 512
 
-/* energy.c: a measured-energy window. */
+enum energy_kind { ENERGY_NONE, ENERGY_RAPL, ENERGY_INA };
+
+/* One RAPL zone (µJ counter) or INA rail (mW = value [× volt] × factor). */
+struct energy_domain {
+	char path[ENERGY_PATH_MAX];	/* energy_uj, or the power/current file */
+	char volt[ENERGY_PATH_MAX];	/* INA voltage file when power = current × voltage */
+	char label[64];
+	double factor;
+	uint64_t last, range;		/* RAPL: last reading, max_energy_range_uj (0 unknown) */
+	double last_mw;			/* INA: last reading */
+};
+
+/* energy.c: a measured-energy window over $LADDER_SYSFS_ROOT (default /sys). */
 struct energy_meter {
-	uint64_t start_ns;
-	int n_rapl, n_ina;
-	char rapl[ENERGY_MAX_DOMAINS][256];
-	uint64_t rapl_start[ENERGY_MAX_DOMAINS], rapl_range[ENERGY_MAX_DOMAINS];
-	char ina[ENERGY_MAX_DOMAINS][256];
-	double ina_start_mw[ENERGY_MAX_DOMAINS];
+	enum energy_kind kind;
+	int n;
+	struct energy_domain dom[ENERGY_MAX_DOMAINS];
+	uint64_t last_ns;
+	double joules;
+	bool failed;
+	char note[ENERGY_PATH_MAX + 128];	/* why nothing was measured */
 };
 
 void energy_begin(struct energy_meter *m);
-/* Joules since energy_begin; false when nothing could be read (source "rapl" or "ina"). */
+/* Reads the counters mid-run: RAPL wraps are caught, INA power is integrated. */
+void energy_sample(struct energy_meter *m);
+/* Joules since energy_begin (source "rapl" or "ina"); false with m->note saying why not. */
 bool energy_end(struct energy_meter *m, double *joules, const char **source);
+/* The same with the clock given (tests). */
+void energy_begin_at(struct energy_meter *m, uint64_t now_ns);
+void energy_sample_at(struct energy_meter *m, uint64_t now_ns);
+bool energy_end_at(struct energy_meter *m, uint64_t now_ns, double *joules, const char **source);
 
 #define PROFILE_MAX_BATCHES 16
 
@@ -37,6 +57,7 @@ struct measurement {
 	int64_t arena_bytes, weight_bytes, peak_rss_bytes;
 	double joules;			/* per inference; NAN unknown */
 	const char *energy_source;	/* "rapl", "ina", "modelled", NULL */
+	char energy_note[ENERGY_PATH_MAX + 128];	/* why energy was not measured */
 	bool have_accuracy;
 	double top1, top5;
 	size_t accuracy_samples;

@@ -41,6 +41,24 @@ expect_grep "macs cost model" '"kind": "macs"' "$T/out"
 if grep -q '"measure": "margin"' "$T/out"; then not_ok "only the measure asked for"; else ok "only the measure asked for"; fi
 expect_ok "repeat" "$LADDER" thresholds -m max_softmax --max-chain 2 -t 0.86,0.88 --repeat 3 "$P"
 expect_grep "repeat table" '^repeat: 3 random splits' "$T/out"
+expect_grep "repeat certified for its check" 'certified, at risk 0.05, for a check on its [0-9]* held-out samples' "$T/out"
+
+# --check N: the guarantee for a count on N fresh samples needs more on evaluation.
+expect_ok "population" "$LADDER" thresholds --json -m max_softmax --max-chain 2 -t 0.86 -o pop.json "$P"
+expect_grep "check 0 recorded" '"check_samples": 0,' pop.json
+expect_grep "level 1 - risk" '"level": 0.95,' pop.json
+expect_ok "check" "$LADDER" thresholds --json -m max_softmax --max-chain 2 -t 0.86 --check 5000 -o chk.json "$P"
+expect_grep "check recorded" '"check_samples": 5000,' chk.json
+bound() { sed -n '/"targets": \[/,$p' "$1" | sed -n 's/^ *"lower_bound": \([0-9.e-]*\),*$/\1/p' | head -1; }
+b0=$(bound pop.json) b1=$(bound chk.json)
+if [ -n "$b0" ] && [ -n "$b1" ] && awk -v a="$b0" -v b="$b1" 'BEGIN { exit !(b > a) }'; then
+	ok "--check certifies a higher accuracy ($b1 > $b0)"
+else
+	not_ok "--check certifies a higher accuracy" "bounds '$b0' '$b1'"
+fi
+expect_ok "check in the table" "$LADDER" thresholds -m max_softmax --max-chain 2 -t 0.86 --check 5000 "$P"
+expect_grep "table states the check" 'counted on 5000 fresh samples' "$T/out"
+expect_fail "bad check" 2 "$LADDER" thresholds --check -1 "$P"
 for m in split-certify none wilson-each; do
 	expect_ok "method $m" "$LADDER" thresholds -q -m max_softmax --max-chain 2 -t 0.87 --method $m -o m.json "$P"
 	expect_grep "method $m recorded" "\"method\": \"$m\"" m.json

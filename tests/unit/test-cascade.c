@@ -42,6 +42,54 @@ TEST(clopper_pearson_matches_binomial_tail)
 	}
 }
 
+TEST(binomial_tail_matches_sum)
+{
+	const uint64_t n = 30;
+	const double ps[] = { 0.05, 0.5, 0.83, 0.99 };
+
+	for (size_t i = 0; i < sizeof(ps) / sizeof(ps[0]); i++) {
+		for (uint64_t k = 0; k <= n + 1; k++) {
+			double sum = 0;
+			for (uint64_t x = k; x <= n; x++)
+				sum += exp(lgamma(n + 1.0) - lgamma(x + 1.0) - lgamma(n - x + 1.0) +
+				    (double)x * log(ps[i]) + (double)(n - x) * log1p(-ps[i]));
+			CHECK_NEAR(ladder_binomial_tail(k, n, ps[i]), sum, 1e-9);
+		}
+	}
+}
+
+TEST(min_count_is_exact_for_decimal_targets)
+{
+	CHECK(ladder_min_count(0.84, 5000) == 4200);
+	CHECK(ladder_min_count(0.845, 5000) == 4225);
+	CHECK(ladder_min_count(0.835, 2500) == 2088);
+	CHECK(ladder_min_count(0.9, 10) == 9);
+	CHECK(ladder_min_count(1, 7) == 7);
+	CHECK(ladder_min_count(0.001, 0) == 0);
+}
+
+/* The raised target: a check on m samples at that true accuracy misses with probability risk. */
+TEST(check_shift_covers_the_check_noise)
+{
+	const double targets[] = { 0.835, 0.87, 0.905 };
+	const uint64_t checks[] = { 100, 5000 };
+
+	for (size_t i = 0; i < 3; i++) {
+		for (size_t j = 0; j < 2; j++) {
+			uint64_t m = checks[j], c = ladder_min_count(targets[i], m);
+			double p = ladder_check_shift(targets[i], m, 0.025);
+			CHECK(p > targets[i]);
+			CHECK(p < 1);
+			/* Misses with probability at most 0.025 at p, more just below it. */
+			CHECK(1 - ladder_binomial_tail(c, m, p) <= 0.025 + 1e-9);
+			CHECK(1 - ladder_binomial_tail(c, m, p - 1e-6) > 0.025 - 1e-6);
+		}
+	}
+	/* About 1.96 standard errors above the target for a large check. */
+	double p = ladder_check_shift(0.84, 5000, 0.025);
+	CHECK_NEAR(p, 0.84 + 1.96 * sqrt(0.84 * 0.16 / 5000), 0.001);
+}
+
 TEST(wilson_known_values)
 {
 	CHECK_NEAR(ladder_wilson_lower(90, 100, 0.95), 0.8396444903889079, 1e-9);
