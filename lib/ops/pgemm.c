@@ -200,10 +200,12 @@ kernel_avx512(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
 	}
 }
 
+static int avx512_state;	/* 0 unknown, 1 yes, 2 no; races only write the same value */
+
 static bool
 use_avx512(void)
 {
-	static int state;	/* 0 unknown, 1 yes, 2 no; races only write the same value */
+	int state = avx512_state;
 
 	if (state == 0) {
 		const char *force = getenv("LADDER_CPU");
@@ -212,6 +214,7 @@ use_avx512(void)
 		if (force != NULL && strcmp(force, "generic") == 0)
 			ok = false;
 		state = ok ? 1 : 2;
+		avx512_state = state;
 	}
 	return state == 1;
 }
@@ -333,6 +336,16 @@ bool
 pg_fast(void)
 {
 	return use_avx512();
+}
+
+void
+pg_force_portable(bool on)
+{
+#if LADDER_SIMD_X86
+	avx512_state = on ? 2 : 0;
+#else
+	(void)on;
+#endif
 }
 
 #if LADDER_SIMD_X86

@@ -348,4 +348,61 @@ TEST(fused_conv_equals_unfused)
 	}
 }
 
+/* x -> QuantizeLinear -> q (output) -> DequantizeLinear -> d (output). */
+static void
+quant_roundtrip(enum ladder_dtype qdt, float scale, int zp, bool portable, void *q, float *d,
+    const float *x, int64_t n)
+{
+	struct ladder_model *m = ladder_model_new(8, 13);
+	struct ladder_graph *g = &m->graph;
+	struct ladder_exec *ex = NULL;
+	struct ladder_err err = { 0 };
+	int64_t dims[1] = { n };
+	uint8_t zb = (uint8_t)zp;
+	int8_t zs = (int8_t)zp;
+	const char *qin[3] = { "x", "s", "z" }, *qout[1] = { "q" };
+	const char *din[3] = { "q", "s", "z" }, *dout[1] = { "d" };
+	struct ladder_tensor in = { .name = "x", .dtype = LADDER_DT_FLOAT, .rank = 1, .dims = { n },
+		.data = (void *)x, .bytes = (size_t)n * sizeof *x };
+
+	ladder_graph_add_input(m, g, "x", LADDER_DT_FLOAT, 1, dims, NULL);
+	ladder_graph_add_initializer(m, g, "s", LADDER_DT_FLOAT, 0, NULL, &scale);
+	ladder_graph_add_initializer(m, g, "z", qdt, 0, NULL,
+	    qdt == LADDER_DT_INT8 ? (void *)&zs : (void *)&zb);
+	ladder_graph_add_node(m, g, "QuantizeLinear", "q", 3, qin, 1, qout);
+	ladder_graph_add_node(m, g, "DequantizeLinear", "d", 3, din, 1, dout);
+	ladder_graph_add_output(m, g, "q", qdt, 1, dims, NULL);
+	ladder_graph_add_output(m, g, "d", LADDER_DT_FLOAT, 1, dims, NULL);
+	pg_force_portable(portable);
+	CHECK_OK(ladder_exec_new(m, NULL, &ex, &err), &err);
+	if (ex != NULL && ladder_exec_run(ex, &in, 1, &err) == 0) {
+		memcpy(q, ladder_exec_output(ex, 0)->data, (size_t)n);
+		memcpy(d, ladder_exec_output(ex, 1)->data, (size_t)n * sizeof *d);
+	} else {
+		TEST_FAIL_("quantize model: %s", err.msg);
+	}
+	pg_force_portable(false);
+	ladder_exec_free(ex);
+	ladder_model_free(m);
+}
+
+TEST(quantize_fast_equals_portable)
+{
+	enum { N = 203 };
+	float x[N], d1[N], d2[N];
+	uint8_t q1[N], q2[N];
+
+	for (int i = 0; i < N; i++)	/* ties (k + 0.5) * scale, saturation both ways */
+		x[i] = i % 3 == 0 ? ((float)(i - 100) + 0.5f) * 0.25f : frand() * 80.0f;
+	for (int t = 0; t < 2; t++) {
+		enum ladder_dtype qdt = t == 0 ? LADDER_DT_UINT8 : LADDER_DT_INT8;
+		int zp = t == 0 ? 128 : -3;
+
+		quant_roundtrip(qdt, 0.25f, zp, false, q1, d1, x, N);
+		quant_roundtrip(qdt, 0.25f, zp, true, q2, d2, x, N);
+		CHECK(memcmp(q1, q2, N) == 0);
+		CHECK(memcmp(d1, d2, sizeof d1) == 0);
+	}
+}
+
 TEST_MAIN()
