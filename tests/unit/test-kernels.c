@@ -470,4 +470,102 @@ TEST(quantize_fast_equals_portable)
 	}
 }
 
+/* x -> Q -> DQ -> Conv(W = DQ(w_q, per-channel scale)) -> Relu: QConv against the float QDQ path. */
+static void
+qdq_case(int64_t c, int64_t m, int64_t hw, int64_t k, int64_t stride, int64_t pad, int64_t group)
+{
+	struct ladder_model *mod = ladder_model_new(8, 13);
+	struct ladder_graph *g = &mod->graph;
+	int64_t xd[4] = { 1, c, hw, hw }, wd[4] = { m, c / group, k, k }, md[1] = { m };
+	int64_t nw = wd[0] * wd[1] * wd[2] * wd[3];
+	int8_t *wq = malloc((size_t)nw), *wz0 = calloc((size_t)m, 1);
+	float *ws = malloc((size_t)m * sizeof *ws), *b = malloc((size_t)m * sizeof *b);
+	float xs = 0.02f;
+	uint8_t xz = 120;
+	int64_t ks[2] = { k, k }, st[2] = { stride, stride }, pads[4] = { pad, pad, pad, pad };
+	int64_t o = (hw + 2 * pad - k) / stride + 1, yd[4] = { 1, m, o, o };
+	int64_t nx = c * hw * hw;
+	float *x = malloc((size_t)nx * sizeof *x);
+	struct ladder_exec *ex[2] = { NULL, NULL };
+	struct ladder_err err = { 0 };
+
+	for (int64_t i = 0; i < nw; i++)
+		wq[i] = (int8_t)(int)(frand() * 127);
+	for (int64_t i = 0; i < m; i++) {
+		ws[i] = 0.001f + 0.0001f * (float)i;
+		b[i] = frand();
+	}
+	for (int64_t i = 0; i < nx; i++)
+		x[i] = frand() * 2;
+	ladder_graph_add_input(mod, g, "x", LADDER_DT_FLOAT, 4, xd, NULL);
+	ladder_graph_add_initializer(mod, g, "xs", LADDER_DT_FLOAT, 0, NULL, &xs);
+	ladder_graph_add_initializer(mod, g, "xz", LADDER_DT_UINT8, 0, NULL, &xz);
+	ladder_graph_add_initializer(mod, g, "wq", LADDER_DT_INT8, 4, wd, wq);
+	ladder_graph_add_initializer(mod, g, "ws", LADDER_DT_FLOAT, 1, md, ws);
+	ladder_graph_add_initializer(mod, g, "wz", LADDER_DT_INT8, 1, md, wz0);
+	ladder_graph_add_initializer(mod, g, "b", LADDER_DT_FLOAT, 1, md, b);
+	const char *q_in[3] = { "x", "xs", "xz" }, *q_out[1] = { "xq" };
+	const char *dx_in[3] = { "xq", "xs", "xz" }, *dx_out[1] = { "xf" };
+	const char *dw_in[3] = { "wq", "ws", "wz" }, *dw_out[1] = { "wf" };
+	const char *c_in[3] = { "xf", "wf", "b" }, *c_out[1] = { "conv" };
+	const char *r_in[1] = { "conv" }, *r_out[1] = { "y" };
+
+	ladder_graph_add_node(mod, g, "QuantizeLinear", "q", 3, q_in, 1, q_out);
+	ladder_graph_add_node(mod, g, "DequantizeLinear", "dqx", 3, dx_in, 1, dx_out);
+	struct ladder_node *dw = ladder_graph_add_node(mod, g, "DequantizeLinear", "dqw", 3, dw_in,
+	    1, dw_out);
+	ladder_node_set_int(mod, dw, "axis", 0);
+	struct ladder_node *cv = ladder_graph_add_node(mod, g, "Conv", "conv", 3, c_in, 1, c_out);
+	ladder_node_set_ints(mod, cv, "kernel_shape", 2, ks);
+	ladder_node_set_ints(mod, cv, "strides", 2, st);
+	ladder_node_set_ints(mod, cv, "pads", 4, pads);
+	ladder_node_set_int(mod, cv, "group", group);
+	ladder_graph_add_node(mod, g, "Relu", "relu", 1, r_in, 1, r_out);
+	ladder_graph_add_output(mod, g, "y", LADDER_DT_FLOAT, 4, yd, NULL);
+
+	struct ladder_tensor in = { .name = "x", .dtype = LADDER_DT_FLOAT, .rank = 4,
+		.dims = { 1, c, hw, hw }, .data = x, .bytes = (size_t)nx * sizeof *x };
+
+	for (int f = 0; f < 2; f++) {
+		struct ladder_exec_options op = { .threads = 2, .no_fusion = f == 0, .time_nodes = true };
+
+		CHECK_OK(ladder_exec_new(mod, &op, &ex[f], &err), &err);
+		if (ex[f] == NULL)
+			goto out;
+		CHECK_OK(ladder_exec_run(ex[f], &in, 1, &err), &err);
+		if (err.code != 0)
+			goto out;
+	}
+	if (pq_fast()) {
+		bool seen = false;
+
+		for (size_t i = 0; i < ladder_exec_n_nodes(ex[1]); i++) {
+			const char *nm, *opt;
+			double ms;
+
+			ladder_exec_node_time(ex[1], i, &nm, &opt, &ms);
+			seen = seen || strcmp(opt, "QConv") == 0;
+		}
+		CHECK(seen);
+	}
+	const float *ya = ladder_exec_output(ex[0], 0)->data, *yb = ladder_exec_output(ex[1], 0)->data;
+
+	for (int64_t i = 0; i < m * o * o; i++)
+		CHECK_NEAR(ya[i], yb[i], 1e-5 * (1 + fabsf(ya[i])));
+out:
+	ladder_exec_free(ex[0]);
+	ladder_exec_free(ex[1]);
+	ladder_model_free(mod);
+	free(wq), free(wz0), free(ws), free(b), free(x);
+}
+
+TEST(qconv_equals_float_qdq)
+{
+	qdq_case(3, 16, 12, 3, 1, 1, 1);
+	qdq_case(8, 20, 15, 3, 2, 1, 1);
+	qdq_case(6, 12, 9, 1, 1, 0, 1);
+	qdq_case(8, 8, 11, 3, 1, 1, 4);
+	qdq_case(33, 40, 7, 3, 1, 1, 1);
+}
+
 TEST_MAIN()
