@@ -77,7 +77,18 @@ double ladder_quantile(const double *sorted, size_t n, double q);
  * (hi - lo) / 2 / median, or INFINITY when n is too small.
  */
 double ladder_median_ci_rel(const double *sorted, size_t n);
-/* Sorts ms in place and fills st; converged = ci_rel_halfwidth <= target. */
+/*
+ * The order-statistics interval assumes independent samples; a machine whose
+ * load changes during the run breaks that.  Batch medians: the samples in
+ * time order cut into 10 blocks, a Student-t 95% interval over the blocks'
+ * medians, half-width relative to the overall median (NAN, not used,
+ * under 80 samples).
+ */
+double ladder_block_median_ci_rel(const double *ms_in_time_order, size_t n);
+/*
+ * ms in time order; sorts it in place and fills st: ci_rel_halfwidth is the
+ * wider of the two intervals above, converged = ci_rel_halfwidth <= target.
+ */
 void ladder_latency_stats_compute(double *ms, size_t n, double target_rel,
     struct ladder_latency_stats *st);
 

@@ -243,7 +243,12 @@ prune_class(struct plan_model *m, struct plan_class *c, bool *dead)
 
 	for (size_t i = 0; i < n; i++) {
 		for (size_t j = 0; j < n && !dead[c->opt_begin + i]; j++) {
-			if (i == j || dead[c->opt_begin + j])
+			/*
+			 * Only by an option of no more stages: every baseline's
+			 * option set (single rungs, one node, one tier) then keeps
+			 * its own best options.
+			 */
+			if (i == j || dead[c->opt_begin + j] || o[j].n_stages > o[i].n_stages)
 				continue;
 			if (dominates(m, &o[j], &o[i]) && (!dominates(m, &o[i], &o[j]) || j < i))
 				dead[c->opt_begin + i] = true;

@@ -154,7 +154,14 @@ baseline_mask(const struct plan_model *m, int kind, bool *allowed)
 			allowed[i] = o->tiers == 1u << TIER_CLOUD;
 			break;
 		case BASE_EDGE:
+			/*
+			 * Serving at the edge without offloading: each stream on one
+			 * node below the cloud (a rung, or a cascade within that node).
+			 * Escalating between nodes is what the plan adds.
+			 */
 			allowed[i] = (o->tiers & (1u << TIER_CLOUD)) == 0;
+			for (int s = 1; s < o->n_stages; s++)
+				allowed[i] = allowed[i] && o->node[s] == o->node[0];
 			break;
 		case BASE_DEVICE:
 			allowed[i] = true;

@@ -1,17 +1,16 @@
-/* yaml.c: YAML or JSON files into jansson trees, and typed field access with paths in errors. */
+/* yaml.c: typed field access with paths in errors over YAML or JSON trees (util/yamldoc.c). */
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <yaml.h>
 
 #include "plan/plan.h"
+#include "util/yamldoc.h"
 #include "util/banned.h"
 
 #define TREE_MAX_BYTES ((size_t)256 << 20)
-#define TREE_MAX_DEPTH 64
 
 const char *const plan_tier_names[TIER_COUNT] = { "device", "hub", "edge-dc", "cloud" };
 
@@ -25,175 +24,10 @@ plan_tier_parse(const char *s)
 	return -1;
 }
 
-/* A plain YAML scalar: null, bool, number or string, as YAML 1.2's core schema. */
-static json_t *
-yaml_plain_scalar(const char *s, size_t len)
-{
-	char *end;
-	double d;
-
-	if (len == 0 || strcmp(s, "~") == 0 || strcmp(s, "null") == 0 || strcmp(s, "Null") == 0 ||
-	    strcmp(s, "NULL") == 0)
-		return json_null();
-	if (strcmp(s, "true") == 0 || strcmp(s, "True") == 0 || strcmp(s, "TRUE") == 0)
-		return json_true();
-	if (strcmp(s, "false") == 0 || strcmp(s, "False") == 0 || strcmp(s, "FALSE") == 0)
-		return json_false();
-	if (strchr("+-.0123456789", s[0]) != NULL && strspn(s, "+-.0123456789eE") == len) {
-		errno = 0;
-		if (strspn(s, "+-0123456789") == len) {
-			long long v = strtoll(s, &end, 10);
-
-			if (*end == '\0' && errno == 0)
-				return json_integer(v);
-		}
-		errno = 0;
-		d = strtod(s, &end);
-		if (*end == '\0' && errno == 0 && isfinite(d))
-			return json_real(d);
-	}
-	return json_stringn(s, len);
-}
-
-static int
-yaml_tree(const char *path, const char *data, size_t len, json_t **out, struct ladder_err *err)
-{
-	yaml_parser_t parser;
-	yaml_event_t ev;
-	json_t *stack[TREE_MAX_DEPTH];
-	char *keys[TREE_MAX_DEPTH];	/* pending key per mapping level */
-	int depth = 0, rc = 0;
-	json_t *root = NULL;
-	bool done = false;
-
-	memset(keys, 0, sizeof keys);
-	if (!yaml_parser_initialize(&parser))
-		return ladder_errf(err, LADDER_ENOMEM, "cannot read '%s': out of memory", path);
-	yaml_parser_set_input_string(&parser, (const unsigned char *)data, len);
-	while (!done) {
-		json_t *v = NULL;
-
-		if (!yaml_parser_parse(&parser, &ev)) {
-			rc = ladder_errf(err, LADDER_EFORMAT, "cannot read '%s': line %zu: %s", path,
-			    (size_t)parser.problem_mark.line + 1,
-			    parser.problem ? parser.problem : "invalid YAML");
-			break;
-		}
-		switch (ev.type) {
-		case YAML_STREAM_END_EVENT:
-			done = true;
-			break;
-		case YAML_DOCUMENT_END_EVENT:
-			done = root != NULL;
-			break;
-		case YAML_ALIAS_EVENT:
-			rc = ladder_errf(err, LADDER_EFORMAT,
-			    "cannot read '%s': line %zu: aliases are not supported", path,
-			    (size_t)ev.start_mark.line + 1);
-			break;
-		case YAML_SCALAR_EVENT:
-			if (ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE)
-				v = yaml_plain_scalar((const char *)ev.data.scalar.value,
-				    ev.data.scalar.length);
-			else
-				v = json_stringn((const char *)ev.data.scalar.value,
-				    ev.data.scalar.length);
-			break;
-		case YAML_SEQUENCE_START_EVENT:
-			v = json_array();
-			break;
-		case YAML_MAPPING_START_EVENT:
-			v = json_object();
-			break;
-		case YAML_SEQUENCE_END_EVENT:
-		case YAML_MAPPING_END_EVENT:
-			depth--;
-			free(keys[depth]);
-			keys[depth] = NULL;
-			break;
-		default:
-			break;
-		}
-		if (rc == 0 && v == NULL && (ev.type == YAML_SCALAR_EVENT ||
-		    ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_MAPPING_START_EVENT))
-			rc = ladder_errf(err, LADDER_ENOMEM, "cannot read '%s': out of memory", path);
-		if (rc == 0 && v != NULL) {
-			bool container = json_is_array(v) || json_is_object(v);
-
-			if (depth == 0) {
-				if (root != NULL)
-					json_decref(root);
-				root = json_incref(v);
-			} else if (json_is_array(stack[depth - 1])) {
-				json_array_append(stack[depth - 1], v);
-			} else if (keys[depth - 1] == NULL) {
-				if (!json_is_string(v)) {
-					rc = ladder_errf(err, LADDER_EFORMAT,
-					    "cannot read '%s': line %zu: mapping keys must be scalars",
-					    path, (size_t)ev.start_mark.line + 1);
-				} else if ((keys[depth - 1] = strdup(json_string_value(v))) == NULL) {
-					rc = ladder_errf(err, LADDER_ENOMEM,
-					    "cannot read '%s': out of memory", path);
-				}
-				container = false;
-			} else {
-				json_object_set(stack[depth - 1], keys[depth - 1], v);
-				free(keys[depth - 1]);
-				keys[depth - 1] = NULL;
-			}
-			if (rc == 0 && container) {
-				if (depth >= TREE_MAX_DEPTH)
-					rc = ladder_errf(err, LADDER_EFORMAT,
-					    "cannot read '%s': nested deeper than %d levels", path,
-					    TREE_MAX_DEPTH);
-				else
-					stack[depth++] = v;
-			}
-			json_decref(v);
-		}
-		yaml_event_delete(&ev);
-		if (rc != 0)
-			break;
-	}
-	for (int i = 0; i < TREE_MAX_DEPTH; i++)
-		free(keys[i]);
-	yaml_parser_delete(&parser);
-	if (rc == 0 && root == NULL)
-		rc = ladder_errf(err, LADDER_EFORMAT, "cannot read '%s': empty document", path);
-	if (rc != 0) {
-		json_decref(root);
-		return rc;
-	}
-	*out = root;
-	return 0;
-}
-
 int
 plan_load_tree(const char *path, json_t **out, struct ladder_err *err)
 {
-	char *data;
-	size_t len, i = 0;
-	int rc;
-
-	rc = ladder_read_file(path, TREE_MAX_BYTES, &data, &len, err);
-	if (rc != 0)
-		return rc;
-	while (i < len && strchr(" \t\r\n", data[i]) != NULL)
-		i++;
-	if (i < len && (data[i] == '{' || data[i] == '[')) {
-		json_error_t je;
-		json_t *root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &je);
-
-		free(data);
-		if (root == NULL)
-			return ladder_errf(err, LADDER_EFORMAT, "cannot read '%s': line %d: %s", path,
-			    je.line, je.text);
-		*out = root;
-		return 0;
-	}
-	rc = yaml_tree(path, data, len, out, err);
-	free(data);
-	return rc;
+	return ladder_yaml_load_json(path, TREE_MAX_BYTES, out, err);
 }
 
 int

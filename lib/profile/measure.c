@@ -345,7 +345,7 @@ latency_loop(const struct measure_ctx *c, struct builtin *b, int batch, struct m
 	}
 	ladder_latency_stats_compute(m->latency_ms, n, o->target_ci, &m->latency);
 	if (energy_end(&em, &joules, &source)) {
-		m->joules = joules / (double)n;
+		m->joules = joules / (double)n / batch;	/* each query is a batch of inferences */
 		m->energy_source = source;
 	} else {
 		snprintf(m->energy_note, sizeof m->energy_note, "%s", em.note);

@@ -86,15 +86,38 @@ random_topology(const char *path)
 
 struct brute {
 	const struct plan_model *m;
+	const bool *allowed;	/* NULL: every option */
 	struct plan_solution s;
 	double best;
 	long leaves;
 };
 
+static void brute_class(struct brute *b, size_t c);
+
+/* Spreads `left` streams of class c over its allowed options from position i on. */
+static void
+brute_spread(struct brute *b, size_t c, const size_t *idx, size_t k, size_t i, long left)
+{
+	if (i + 1 == k || left == 0) {
+		if (left > 0)
+			b->s.x[idx[i]] += (double)left;
+		brute_class(b, c + 1);
+		if (left > 0)
+			b->s.x[idx[i]] -= (double)left;
+		return;
+	}
+	for (long a = 0; a <= left; a++) {
+		b->s.x[idx[i]] += (double)a;
+		brute_spread(b, c, idx, k, i + 1, left - a);
+		b->s.x[idx[i]] -= (double)a;
+	}
+}
+
 static void
 brute_class(struct brute *b, size_t c)
 {
 	const struct plan_class *cl;
+	size_t idx[4096], k = 0;
 
 	if (c == b->m->n_classes) {
 		b->leaves++;
@@ -103,46 +126,71 @@ brute_class(struct brute *b, size_t c)
 		return;
 	}
 	cl = &b->m->classes[c];
+	for (size_t i = cl->opt_begin; i < cl->opt_end && k < 4096; i++) {
+		if (b->allowed == NULL || b->allowed[i])
+			idx[k++] = i;
+	}
 	/* Every way to spread the class's streams over its options. */
-	size_t k = cl->opt_end - cl->opt_begin;
-	long n = cl->streams;
+	if (k > 0)
+		brute_spread(b, c, idx, k, 0, cl->streams);
+}
 
-	if (k == 0)
-		return;
-	if (k == 1) {
-		b->s.x[cl->opt_begin] = (double)n;
-		brute_class(b, c + 1);
-		b->s.x[cl->opt_begin] = 0;
-		return;
+/* The baselines' option sets, as man/ladder-plan.1 defines them. */
+static void
+baseline_allowed(const struct plan_model *m, const char *name, bool *allowed)
+{
+	for (size_t i = 0; i < m->n_options; i++) {
+		const struct plan_option *o = &m->options[i];
+		bool ok = true;
+
+		for (int s = 0; s < o->n_stages; s++) {
+			int tier = m->topo->nodes[o->node[s]].tier;
+
+			if (strcmp(name, "cloud-only") == 0)
+				ok = ok && tier == TIER_CLOUD;
+			else if (strcmp(name, "edge-only") == 0)
+				ok = ok && tier != TIER_CLOUD && o->node[s] == o->node[0];
+			else
+				ok = ok && o->node[s] == m->classes[o->cls].source;
+		}
+		allowed[i] = ok;
 	}
-	for (long a = 0; a <= n; a++) {
-		for (size_t i = cl->opt_begin; i < cl->opt_end; i++) {
-			if (n == 1 && a == 1)
-				break;
-			b->s.x[i] = 0;
+}
+
+/* Each exact baseline of plan equals brute force over its option set (pruning keeps them whole). */
+static int
+check_baselines(struct brute *b, const struct ladder_plan *plan)
+{
+	static const char *const names[] = { "cloud-only", "edge-only", "device-only" };
+	json_t *root = json_loads(ladder_plan_json(plan), 0, NULL), *arr, *e;
+	bool *allowed = calloc(b->m->n_options + 1, sizeof *allowed);
+	double best = b->best;
+	int checked = 0;
+	size_t i;
+
+	arr = json_object_get(root, "baselines");
+	json_array_foreach(arr, i, e) {
+		const char *name = json_string_value(json_object_get(e, "name"));
+
+		for (size_t n = 0; n < 3; n++) {
+			if (name == NULL || strcmp(name, names[n]) != 0)
+				continue;
+			baseline_allowed(b->m, name, allowed);
+			b->allowed = allowed;
+			b->best = INFINITY;
+			brute_class(b, 0);
+			b->allowed = NULL;
+			CHECK(json_is_true(json_object_get(e, "feasible")) == isfinite(b->best));
+			if (isfinite(b->best))
+				CHECK_NEAR(json_number_value(json_object_get(e, "cost_per_hour")), b->best,
+				    1e-7 + 1e-7 * b->best);
+			checked++;
 		}
-		if (n == 1) {
-			if (a == 1)
-				break;
-			for (size_t i = cl->opt_begin; i < cl->opt_end; i++) {
-				b->s.x[i] = 1;
-				brute_class(b, c + 1);
-				b->s.x[i] = 0;
-			}
-			break;
-		}
-		/* n == 2: both on one option, or split over two. */
-		for (size_t i = cl->opt_begin; i < cl->opt_end; i++) {
-			for (size_t j = i; j < cl->opt_end; j++) {
-				b->s.x[i] += 1;
-				b->s.x[j] += 1;
-				brute_class(b, c + 1);
-				b->s.x[i] = 0;
-				b->s.x[j] = 0;
-			}
-		}
-		break;
 	}
+	b->best = best;
+	free(allowed);
+	json_decref(root);
+	return checked;
 }
 
 static double
@@ -161,7 +209,7 @@ leaves_estimate(const struct plan_model *m)
 TEST(plan_matches_brute_force)
 {
 	char path[PATH_MAX];
-	int checked = 0, feasible = 0, infeasible = 0, rounded_equal = 0;
+	int checked = 0, feasible = 0, infeasible = 0, rounded_equal = 0, baselines_checked = 0;
 	size_t with_z = 0, with_3 = 0;
 
 	data_dir();
@@ -220,6 +268,8 @@ TEST(plan_matches_brute_force)
 			}
 			ladder_plan_free(rounded);
 		}
+		if (plan != NULL && isfinite(b.best))
+			baselines_checked += check_baselines(&b, plan);
 		if (plan != NULL) {
 			if (isfinite(b.best)) {
 				feasible++;
@@ -249,6 +299,8 @@ TEST(plan_matches_brute_force)
 	printf("# %d instances checked (%d feasible, %d infeasible); rounding path optimal on %d\n",
 	    checked, feasible, infeasible, rounded_equal);
 	printf("# %zu nodes with residency variables, %zu three-stage options\n", with_z, with_3);
+	printf("# %d baselines equal to brute force over their option sets\n", baselines_checked);
+	CHECK(baselines_checked >= 15);
 	CHECK(with_z > 0);
 	CHECK(with_3 > 0);
 	CHECK(checked >= 20);
@@ -278,6 +330,14 @@ TEST(plan_yaml_scalars)
 	ladder_err_clear(&err);
 	CHECK(plan_load_tree(path, &root, &err) != 0);
 	CHECK(strstr(err.msg, "aliases") != NULL);
+	write_text(path, "a: 1\nb: 2\na: 3\n");
+	ladder_err_clear(&err);
+	CHECK(plan_load_tree(path, &root, &err) != 0);
+	CHECK(strstr(err.msg, "line 3: duplicate key 'a'") != NULL);
+	write_text(path, "# only a comment\n");
+	ladder_err_clear(&err);
+	CHECK(plan_load_tree(path, &root, &err) != 0);
+	CHECK(strstr(err.msg, "empty document") != NULL);
 	write_text(path, "a: [1, 2\n");
 	ladder_err_clear(&err);
 	CHECK(plan_load_tree(path, &root, &err) != 0);

@@ -37,6 +37,30 @@ TEST(stats_and_median_ci)
 	CHECK(isinf(ladder_median_ci_rel(v, 5)));
 }
 
+/* Samples whose level drifts over time: tight overall order statistics, wide block medians. */
+TEST(block_median_ci_catches_drift)
+{
+	double v[2000], w[2000];
+	struct ladder_latency_stats st;
+
+	for (int i = 0; i < 2000; i++) {
+		double u = (double)((i * 7919) % 200) / 200.0;	/* spread within a block */
+		double level = (i / 200) % 2 ? 1.06 : 0.94;	/* the machine's load changes */
+
+		v[i] = level * (1 + u);
+		w[i] = 1 + u;
+	}
+	memcpy(w + 1000, w, 1000 * sizeof w[0]);
+	CHECK(ladder_block_median_ci_rel(v, 2000) > 0.03);
+	CHECK(ladder_block_median_ci_rel(w, 2000) < 0.01);
+	ladder_latency_stats_compute(v, 2000, 0.02, &st);
+	CHECK(!st.converged);
+	CHECK(st.ci_rel_halfwidth > 0.03);
+	ladder_latency_stats_compute(w, 2000, 0.02, &st);
+	CHECK(st.converged);
+	CHECK(isnan(ladder_block_median_ci_rel(v, 79)));	/* too few blocks of 8 */
+}
+
 TEST(server_rate_deterministic_and_bounded)
 {
 	double s[100], r1, r2, r3;
@@ -50,6 +74,30 @@ TEST(server_rate_deterministic_and_bounded)
 	r3 = ladder_server_max_rate(s, 100, 3, 1);
 	CHECK(r3 < r1);	/* a tighter bound admits less */
 	CHECK(ladder_server_max_rate(s, 100, 0.5, 1) == 0);	/* service alone misses it */
+}
+
+/* The highest admissible rate grows with the bound; seeds move it only a little. */
+TEST(server_rate_monotone_in_bound)
+{
+	double s[200], last = 0;
+	const double bounds[] = { 1.5, 2, 3, 5, 10, 50 };
+
+	for (int i = 0; i < 200; i++)
+		s[i] = 0.5 + (double)((i * 37) % 200) / 200.0;	/* 0.5 .. 1.5 ms, mean ~1 */
+	for (size_t k = 0; k < sizeof bounds / sizeof bounds[0]; k++) {
+		double r = ladder_server_max_rate(s, 200, bounds[k], 7);
+
+		CHECK(r >= last);
+		CHECK(r < 1000.0 / 0.9975 + 1e-9);	/* below saturation (1 / mean service) */
+		last = r;
+	}
+	CHECK(last > 900);	/* a loose bound admits nearly the saturation rate */
+	for (uint64_t seed = 1; seed <= 4; seed++) {
+		double r = ladder_server_max_rate(s, 200, 10, seed);
+
+		CHECK(r == ladder_server_max_rate(s, 200, 10, seed));
+		CHECK(fabs(r - ladder_server_max_rate(s, 200, 10, 1)) / r < 0.05);
+	}
 }
 
 TEST(hardware_profile)
