@@ -13,6 +13,12 @@ expect_ok "symbolic H and W bound from the data" "$LADDER" profile $FAST -b 1,2,
 expect_grep "dynamic dims: accuracy" '"top1": 0.25,' p.json
 cr=$(printf '\r')
 grep -q "$cr" "$T/err" && not_ok "no progress bar when stderr is not a terminal" || ok "no progress bar when stderr is not a terminal"
+if command -v script >/dev/null 2>&1; then
+	script -qec "'$LADDER' profile $FAST -b 1 $SPEC -o tty.json '$D/tiny.onnx'" /dev/null >tty.out 2>&1
+	tr '\r' '\n' <tty.out | grep -aq 'tiny: accuracy  *\[#*' && ok "progress bar on a terminal" || not_ok "progress bar on a terminal" "$(head -c 300 tty.out)"
+	script -qec "'$LADDER' profile -q -f $FAST -b 1 $SPEC -o tty.json '$D/tiny.onnx'" /dev/null >tty.out 2>&1
+	grep -aq '\[#' tty.out && not_ok "no progress bar with -q" || ok "no progress bar with -q"
+fi
 for b in 1 2 4; do
 	expect_grep "offline batch $b" "\"batch\": $b,\$" p.json
 done
