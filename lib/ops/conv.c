@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "ops/conv.h"
+#include "ops/dconv.h"
 #include "ops/gemm.h"
 #include "ops/op.h"
 #include "ops/par.h"
@@ -851,7 +852,9 @@ conv_f32(const struct op_ctx *c, const struct conv_geom *g, const struct conv_la
 			if (L->fast) {
 				const float *ap = st->packed + grp * st->packed_group;
 
-				if (conv_pointwise(g)) {
+				if (dconv_suits(g)) {
+					dconv_run(g, xg, ap, yg, &gp, c->threads);
+				} else if (conv_pointwise(g)) {
 					struct pg_matrix bm = { xg, g->out_sp };
 
 					pg_gemm(mg, g->out_sp, kdim, ap, pg_pack_b_matrix, &bm, yg,

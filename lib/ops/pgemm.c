@@ -131,7 +131,11 @@ tile_avx512(const int R, const int V, int64_t kc, const float *restrict a,
 	__mmask16 m0 = nv >= 16 ? 0xffff : (__mmask16)((1u << nv) - 1);
 	__mmask16 m1 = nv >= 32 ? 0xffff : nv <= 16 ? 0 : (__mmask16)((1u << (nv - 16)) - 1);
 
-	for (int r = 0; r < mv; r++) {
+	/* Unrolled with constant indices, so the accumulators never leave registers. */
+#pragma GCC unroll 12
+	for (int r = 0; r < R; r++) {
+		if (r >= mv)
+			break;
 		float *cr = c + r * ldc;
 		__m512 v0 = acc[r][0], v1 = V == 2 ? acc[r][1] : _mm512_setzero_ps();
 
@@ -291,11 +295,19 @@ pg_task(void *ctx, int64_t t, int w)
 		bool first = k0 == 0, last = k0 + kc >= jb->k;
 
 		jb->pack_b(jb->bctx, k0, kc, n0, nc, work);
-		for (int64_t j = 0; j < nc; j += PG_NR) {
-			const float *bp = work + (j / PG_NR) * kc * PG_NR;
-			int nv = (int)(nc - j < PG_NR ? nc - j : PG_NR);
+		/*
+		 * Few column panels (small feature maps, many channels): rows outer, so
+		 * each panel of A comes from memory once and meets every panel of B.
+		 */
+		bool rows_outer = nc <= 4 * PG_NR;
+		int64_t nj = (nc + PG_NR - 1) / PG_NR, ni = (m_hi - m_lo + PG_MR - 1) / PG_MR;
 
-			for (int64_t i = m_lo; i < m_hi; i += PG_MR) {
+		for (int64_t outer = 0; outer < (rows_outer ? ni : nj); outer++) {
+			for (int64_t inner = 0; inner < (rows_outer ? nj : ni); inner++) {
+				int64_t j = (rows_outer ? inner : outer) * PG_NR;
+				int64_t i = m_lo + (rows_outer ? outer : inner) * PG_MR;
+				const float *bp = work + (j / PG_NR) * kc * PG_NR;
+				int nv = (int)(nc - j < PG_NR ? nc - j : PG_NR);
 				const float *a = jb->ap + (i / PG_MR) * jb->k * PG_MR + k0 * PG_MR;
 				float *ct = jb->c + i * jb->ldc + n0 + j;
 				int mv = (int)(jb->m - i < PG_MR ? jb->m - i : PG_MR);
