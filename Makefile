@@ -153,7 +153,7 @@ FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined 
 	-DLADDER_VERSION='"$(VERSION)"' -DLADDER_HAVE_OPENBLAS=$(HAVE_OPENBLAS) -Ilib -I$(B)/gen $(DEP_CFLAGS)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
 # The parsers of outside input need only these parts of the library.
-FUZZ_LIB_SRC := $(sort $(wildcard lib/util/*.c lib/ir/*.c lib/onnx/*.c))
+FUZZ_LIB_SRC := $(sort $(wildcard lib/util/*.c lib/ir/*.c lib/onnx/*.c lib/data/*.c lib/plan/*.c))
 
 fuzz: $(FUZZ_BIN)
 
