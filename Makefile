@@ -152,14 +152,18 @@ FUZZ_CC ?= clang
 FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
 	-DLADDER_VERSION='"$(VERSION)"' -DLADDER_HAVE_OPENBLAS=$(HAVE_OPENBLAS) -Ilib -I$(B)/gen $(DEP_CFLAGS)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
-# The parsers of outside input need only these parts of the library.
-FUZZ_LIB_SRC := $(sort $(wildcard lib/util/*.c lib/ir/*.c lib/onnx/*.c lib/data/*.c lib/plan/*.c))
+# The parsers of outside input need only these parts of the library (the data
+# readers; profile.json and hardware profiles pull in the executor).
+FUZZ_LIB_SRC := $(sort $(wildcard lib/util/*.c lib/ir/*.c lib/onnx/*.c lib/data/*.c))
+FUZZ_EXTRA_fuzz-profile := $(sort $(wildcard lib/profile/*.c lib/exec/*.c lib/ops/*.c))
+FUZZ_EXTRA_fuzz-plan := $(sort $(wildcard lib/plan/*.c))
 
 fuzz: $(FUZZ_BIN)
 
-build-fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRC) $(GEN_SRC) | $(B)/gen/onnx.pb-c.h
+.SECONDEXPANSION:
+build-fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRC) $$(FUZZ_EXTRA_$$*) $(GEN_SRC) | $(B)/gen/onnx.pb-c.h
 	@mkdir -p build-fuzz
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_LIB_SRC) $(GEN_SRC) $(DEP_LIBS)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_LIB_SRC) $(FUZZ_EXTRA_$*) $(GEN_SRC) $(DEP_LIBS)
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -17,6 +17,8 @@ static const struct cmd_option run_options[] = {
 	{ "seed", 0, "S", false, "seed of the random data for inputs not given (default 1)",
 	  COMPLETE_NONE, NULL },
 	{ "json", 0, NULL, false, "print a JSON summary", COMPLETE_NONE, NULL },
+	{ "profile-ops", 0, "N", false,
+	  "run N more times and print each node's time (slowest first)", COMPLETE_NONE, NULL },
 	{ NULL, 0, NULL, false, NULL, COMPLETE_NONE, NULL },
 };
 
@@ -209,6 +211,68 @@ find_input(const struct ladder_exec *ex, const char *name)
 	return -1;
 }
 
+struct node_prof {
+	const char *name, *op;
+	double min, sum;
+};
+
+static int
+cmp_prof(const void *a, const void *b)
+{
+	const struct node_prof *x = a, *y = b;
+
+	if (x->sum != y->sum)
+		return x->sum < y->sum ? 1 : -1;
+	return strcmp(x->name, y->name);
+}
+
+/* --profile-ops N: N more runs, then each node's min and mean time, slowest first, on stderr. */
+static int
+profile_ops(struct cmd_ctx *ctx, struct run_state *st, int n, const char *model_path)
+{
+	size_t nn = ladder_exec_n_nodes(st->ex);
+	struct node_prof *p = xcalloc(nn + 1, sizeof *p);
+	struct ladder_err err = { 0 };
+	double total_min = 0, total_sum = 0;
+	uint64_t wall = 0;
+
+	for (int r = 0; r < n; r++) {
+		uint64_t t0 = ladder_now_ns();
+
+		if (ladder_exec_run(st->ex, st->inputs, st->n_inputs, &err) != 0) {
+			ladder_err_prefix(&err, "cannot run '%s'", model_path);
+			cmd_fail_err(ctx, &err);
+			free(p);
+			return -1;
+		}
+		wall += ladder_now_ns() - t0;
+		for (size_t i = 0; i < nn; i++) {
+			double ms;
+
+			ladder_exec_node_time(st->ex, i, &p[i].name, &p[i].op, &ms);
+			if (r == 0 || ms < p[i].min)
+				p[i].min = ms;
+			p[i].sum += ms;
+		}
+	}
+	for (size_t i = 0; i < nn; i++) {
+		total_min += p[i].min;
+		total_sum += p[i].sum;
+	}
+	qsort(p, nn, sizeof *p, cmp_prof);
+	fprintf(stderr, "%-40s %-16s %10s %10s %6s\n", "node", "op", "min ms", "mean ms", "%");
+	for (size_t i = 0; i < nn; i++) {
+		if (p[i].sum == 0 && ctx->verbosity <= 0)
+			continue;
+		fprintf(stderr, "%-40.40s %-16.16s %10.4f %10.4f %6.1f\n", p[i].name, p[i].op, p[i].min,
+		    p[i].sum / n, total_sum > 0 ? 100 * p[i].sum / total_sum : 0);
+	}
+	fprintf(stderr, "%-40s %-16s %10.4f %10.4f  (%d runs, mean wall %.4f ms)\n", "total", "",
+	    total_min, total_sum / n, n, (double)wall / 1e6 / n);
+	free(p);
+	return 0;
+}
+
 static int
 cmd_run_exec(struct cmd_ctx *ctx)
 {
@@ -218,7 +282,7 @@ cmd_run_exec(struct cmd_ctx *ctx)
 	const char *model_path = ctx->argv[0], *outdir = cmd_opt(ctx, "output");
 	const char *format = cmd_opt(ctx, "format");
 	bool json = cmd_flag(ctx, "json"), pb = false;
-	long threads, seed_l;
+	long threads, seed_l, profile_n;
 	uint64_t seed;
 	size_t next_pos = 0;
 	int rc = 1;
@@ -231,11 +295,14 @@ cmd_run_exec(struct cmd_ctx *ctx)
 	}
 	if ((rc = cmd_opt_long(ctx, "threads", 1, 1, 1024, &threads)) != 0)
 		return rc;
+	if ((rc = cmd_opt_long(ctx, "profile-ops", 0, 0, 1000000, &profile_n)) != 0)
+		return rc;
 	if ((rc = cmd_opt_long(ctx, "seed", 1, 0, 0x7fffffffL, &seed_l)) != 0)
 		return rc;
 	rc = 1;
 	seed = (uint64_t)seed_l;
 	opts.threads = (int)threads;
+	opts.time_nodes = profile_n > 0;
 
 	if (ladder_model_load(model_path, &st.model, &err) != 0)
 		return cmd_fail_err(ctx, &err);
@@ -307,6 +374,9 @@ cmd_run_exec(struct cmd_ctx *ctx)
 		goto out;
 	}
 	double ms = (double)(ladder_now_ns() - t0) / 1e6;
+
+	if (profile_n > 0 && profile_ops(ctx, &st, (int)profile_n, model_path) != 0)
+		goto out;
 
 	if (outdir != NULL && ladder_mkdirs(outdir, &err) != 0) {
 		cmd_fail_err(ctx, &err);
@@ -418,7 +488,7 @@ out:
 const struct cmd_entry cmd_run_entry = {
 	.name = "run",
 	.summary = "run a model once with the built-in executor",
-	.usage = "MODEL [-i [NAME=]FILE]... [-o DIR] [--format npy|pb] [--threads N] [--seed S] [--json] [FILE...]",
+	.usage = "MODEL [-i [NAME=]FILE]... [-o DIR] [--format npy|pb] [--threads N] [--seed S] [--json] [--profile-ops N] [FILE...]",
 	.options = run_options,
 	.min_args = 1,
 	.max_args = -1,

@@ -18,7 +18,8 @@ struct ladder_exec;
 
 struct ladder_exec_options {
 	int threads;		/* 0 or 1: single-threaded */
-	bool no_fusion;		/* disable plan-time fusion (for testing) */
+	bool no_fusion;		/* disable the Conv [+ Add] [+ activation] fusion (testing) */
+	bool time_nodes;	/* time every node of every run (ladder_exec_node_time) */
 };
 
 /*
@@ -46,6 +47,15 @@ const struct ladder_tensor *ladder_exec_output(const struct ladder_exec *ex, siz
 /* Graph inputs that must be fed (initializers excluded); borrowed. */
 size_t ladder_exec_n_inputs(const struct ladder_exec *ex);
 const struct ladder_value_info *ladder_exec_input(const struct ladder_exec *ex, size_t i);
+
+/*
+ * The nodes as scheduled (after fusion: a fused node carries the Conv's name
+ * and op type FusedConv), and with opts.time_nodes the wall time each took in
+ * the last run (0 for nodes folded at plan time).
+ */
+size_t ladder_exec_n_nodes(const struct ladder_exec *ex);
+void ladder_exec_node_time(const struct ladder_exec *ex, size_t i, const char **name,
+    const char **op_type, double *ms);
 
 /* Bytes of the intermediate-tensor arena of the current plan, and of prepared weights. */
 size_t ladder_exec_arena_bytes(const struct ladder_exec *ex);

@@ -158,6 +158,11 @@ resolve_op(const struct ladder_model *m, const struct ladder_node *n, const stru
 		return session_fail_node(n, err, LADDER_EUNSUPPORTED,
 		    "training operators are not supported");
 	*opset = model_opset(m, domain, &found);
+	if (!found && strcmp(domain, "com.microsoft") == 0 && strcmp(n->op_type, "FusedConv") == 0) {
+		/* Made by the session's own fusion (fuse.c), or a model that forgot the import. */
+		*opset = 1;
+		found = true;
+	}
 	if (!found) {
 		snprintf(what, sizeof what, "no opset declared for domain '%s'", domain);
 		return session_fail_node(n, err, LADDER_EFORMAT, what);
@@ -200,17 +205,31 @@ exec_session_new(const struct ladder_model *model, const struct ladder_exec_opti
 	if (ex->arena == NULL)
 		goto nomem;
 
+	/* Running sessions fuse Conv [+ Add] [+ activation] (fuse.c); analysis sees the model as is. */
+	const struct ladder_node *gnodes = g->nodes;
+	size_t gn = g->n_nodes;
+
+	if (!lenient && !ex->opts.no_fusion) {
+		struct ladder_node *fused;
+		bool found;
+		int64_t opset = model_opset(model, "", &found);
+
+		rc = exec_fuse(g, (int)opset, ex->arena, &fused, &gn, err);
+		if (rc != 0)
+			goto fail;
+		gnodes = fused;
+	}
 	/* Every value name appears as an initializer, input or node output/input. */
 	max_values = g->n_initializers + g->n_inputs + g->n_outputs + 1;
-	for (i = 0; i < g->n_nodes; i++)
-		max_values += g->nodes[i].n_inputs + g->nodes[i].n_outputs;
+	for (i = 0; i < gn; i++)
+		max_values += gnodes[i].n_inputs + gnodes[i].n_outputs;
 	ex->hash_cap = 16;
 	while (ex->hash_cap < 2 * max_values)
 		ex->hash_cap *= 2;
 	ex->values = ladder_arena_alloc(ex->arena, max_values * sizeof *ex->values);
 	ex->slots = ladder_arena_alloc(ex->arena, max_values * sizeof *ex->slots);
 	ex->hash = ladder_arena_alloc(ex->arena, ex->hash_cap * sizeof *ex->hash);
-	ex->nodes = ladder_arena_alloc(ex->arena, (g->n_nodes + 1) * sizeof *ex->nodes);
+	ex->nodes = ladder_arena_alloc(ex->arena, (gn + 1) * sizeof *ex->nodes);
 	if (!ex->values || !ex->slots || !ex->hash || !ex->nodes)
 		goto nomem;
 	memset(ex->hash, 0xff, ex->hash_cap * sizeof *ex->hash);
@@ -256,7 +275,7 @@ exec_session_new(const struct ladder_model *model, const struct ladder_exec_opti
 	}
 
 	/* Schedule: Kahn's algorithm, keeping file order among ready nodes. */
-	size_t n = g->n_nodes;
+	size_t n = gn;
 	int *producer_node = NULL, *pending = NULL, *order = NULL;
 	size_t *ready = NULL;
 
@@ -271,7 +290,7 @@ exec_session_new(const struct ladder_model *model, const struct ladder_exec_opti
 	for (i = 0; i < max_values; i++)
 		producer_node[i] = -1;
 	for (i = 0; i < n; i++) {
-		const struct ladder_node *nd = &g->nodes[i];
+		const struct ladder_node *nd = &gnodes[i];
 
 		for (size_t k = 0; k < nd->n_outputs; k++) {
 			if (nd->outputs[k] == NULL || nd->outputs[k][0] == '\0')
@@ -288,7 +307,7 @@ exec_session_new(const struct ladder_model *model, const struct ladder_exec_opti
 		}
 	}
 	for (i = 0; i < n; i++) {
-		const struct ladder_node *nd = &g->nodes[i];
+		const struct ladder_node *nd = &gnodes[i];
 
 		for (size_t k = 0; k < nd->n_inputs; k++) {
 			if (nd->inputs[k] == NULL || nd->inputs[k][0] == '\0')
@@ -318,7 +337,7 @@ exec_session_new(const struct ladder_model *model, const struct ladder_exec_opti
 	size_t *cons_start = calloc(max_values + 1, sizeof *cons_start);
 	size_t total_in = 0;
 	for (i = 0; i < n; i++)
-		total_in += g->nodes[i].n_inputs;
+		total_in += gnodes[i].n_inputs;
 	size_t *cons = malloc((total_in + 1) * sizeof *cons), *fill = NULL;
 	if (cons_start == NULL || cons == NULL) {
 		free(cons_start), free(cons);
@@ -326,8 +345,8 @@ exec_session_new(const struct ladder_model *model, const struct ladder_exec_opti
 		goto nomem;
 	}
 	for (i = 0; i < n; i++) {
-		for (size_t k = 0; k < g->nodes[i].n_inputs; k++) {
-			const char *nm = g->nodes[i].inputs[k];
+		for (size_t k = 0; k < gnodes[i].n_inputs; k++) {
+			const char *nm = gnodes[i].inputs[k];
 			if (nm && nm[0])
 				cons_start[exec_value_id(ex, nm) + 1]++;
 		}
@@ -341,8 +360,8 @@ exec_session_new(const struct ladder_model *model, const struct ladder_exec_opti
 		goto nomem;
 	}
 	for (i = 0; i < n; i++) {
-		for (size_t k = 0; k < g->nodes[i].n_inputs; k++) {
-			const char *nm = g->nodes[i].inputs[k];
+		for (size_t k = 0; k < gnodes[i].n_inputs; k++) {
+			const char *nm = gnodes[i].inputs[k];
 			if (nm && nm[0]) {
 				int id = exec_value_id(ex, nm);
 				cons[cons_start[id] + fill[id]++] = i;
@@ -360,7 +379,7 @@ exec_session_new(const struct ladder_model *model, const struct ladder_exec_opti
 		size_t cur = ready[best];
 		ready[best] = ready[--n_ready];
 		order[n_order++] = (int)cur;
-		const struct ladder_node *nd = &g->nodes[cur];
+		const struct ladder_node *nd = &gnodes[cur];
 		for (size_t k = 0; k < nd->n_outputs; k++) {
 			if (nd->outputs[k] == NULL || nd->outputs[k][0] == '\0')
 				continue;
@@ -381,7 +400,7 @@ exec_session_new(const struct ladder_model *model, const struct ladder_exec_opti
 			if (!seen)
 				break;
 		}
-		rc = session_fail_node(&g->nodes[i < n ? i : 0], err, LADDER_EFORMAT,
+		rc = session_fail_node(&gnodes[i < n ? i : 0], err, LADDER_EFORMAT,
 		    "the graph has a cycle through this node");
 		free(order);
 		goto fail;
@@ -389,7 +408,7 @@ exec_session_new(const struct ladder_model *model, const struct ladder_exec_opti
 
 	/* Nodes: resolve ops, wire values, check attributes. */
 	for (size_t s = 0; s < n; s++) {
-		const struct ladder_node *nd = &g->nodes[order[s]];
+		const struct ladder_node *nd = &gnodes[order[s]];
 		struct exec_node *en = &ex->nodes[s];
 		int64_t opset = 0;
 
@@ -1084,7 +1103,11 @@ ladder_exec_run(struct ladder_exec *ex, const struct ladder_tensor *inputs, size
 			en->ctx.scratch = en->ctx.scratch_bytes > 0 ?
 			    (char *)ex->buf + en->scratch_offset : NULL;
 		}
+		uint64_t t0 = ex->opts.time_nodes ? ladder_now_ns() : 0;
+
 		rc = en->def->run(&en->ctx, err);
+		if (ex->opts.time_nodes)
+			en->last_ns = ladder_now_ns() - t0;
 		if (rc != 0)
 			goto out;
 		if (en->dynamic) {
@@ -1156,4 +1179,21 @@ size_t
 ladder_exec_weight_bytes(const struct ladder_exec *ex)
 {
 	return ex->init_bytes + ex->fold_bytes;
+}
+
+size_t
+ladder_exec_n_nodes(const struct ladder_exec *ex)
+{
+	return ex->n_nodes;
+}
+
+void
+ladder_exec_node_time(const struct ladder_exec *ex, size_t i, const char **name,
+    const char **op_type, double *ms)
+{
+	const struct exec_node *en = &ex->nodes[i];
+
+	*name = en->node->name != NULL ? en->node->name : "";
+	*op_type = en->node->op_type;
+	*ms = en->folded ? 0.0 : (double)en->last_ns / 1e6;
 }

@@ -36,6 +36,7 @@ struct exec_node {
 	bool skipped;		/* lenient analysis: shapes could not be inferred */
 	size_t scratch_offset;
 	int64_t macs;		/* from the current plan; -1 unknown */
+	uint64_t last_ns;	/* the last run's time, with opts.time_nodes */
 };
 
 struct ladder_exec {
@@ -88,5 +89,11 @@ int exec_session_new(const struct ladder_model *model, const struct ladder_exec_
 int exec_plan(struct ladder_exec *ex, const struct exec_value *inputs, bool no_alloc,
     struct ladder_err *err);
 int exec_value_id(const struct ladder_exec *ex, const char *name);
+/*
+ * fuse.c: the session's node array, with Conv [+ Add] [+ Relu, Clip,
+ * LeakyRelu] chains replaced by FusedConv nodes (allocated from a).
+ */
+int exec_fuse(const struct ladder_graph *g, int opset, struct ladder_arena *a,
+    struct ladder_node **out, size_t *n_out, struct ladder_err *err);
 
 #endif

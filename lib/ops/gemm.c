@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ops/gemm.h"
+#include "ops/pgemm.h"
 #include "ops/op.h"
 #include "util/banned.h"
 
@@ -99,6 +100,8 @@ gemm_nn(int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t ld
 enum { LADDER_CBLAS_ROW_MAJOR = 101, LADDER_CBLAS_NO_TRANS = 111, LADDER_CBLAS_TRANS = 112 };
 void cblas_sgemm(int order, int trans_a, int trans_b, int m, int n, int k, float alpha,
     const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc);
+void cblas_sgemv(int order, int trans, int m, int n, float alpha, const float *a, int lda,
+    const float *x, int incx, float beta, float *y, int incy);
 void openblas_set_num_threads(int threads);
 
 static int blas_threads;
@@ -139,6 +142,16 @@ op_sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alph
 	    fits_int(lda) && fits_int(ldb) && fits_int(ldc)) {
 		if (blas_threads == 0)
 			op_sgemm_set_threads(1);
+		if (m == 1 && !trans_a) {
+			/* One row (a fully connected layer at batch 1): a matrix-vector product. */
+			if (trans_b)
+				cblas_sgemv(LADDER_CBLAS_ROW_MAJOR, LADDER_CBLAS_NO_TRANS, (int)n, (int)k,
+				    alpha, b, (int)ldb, a, 1, beta, c, 1);
+			else
+				cblas_sgemv(LADDER_CBLAS_ROW_MAJOR, LADDER_CBLAS_TRANS, (int)k, (int)n,
+				    alpha, b, (int)ldb, a, 1, beta, c, 1);
+			return;
+		}
 		cblas_sgemm(LADDER_CBLAS_ROW_MAJOR,
 		    trans_a ? LADDER_CBLAS_TRANS : LADDER_CBLAS_NO_TRANS,
 		    trans_b ? LADDER_CBLAS_TRANS : LADDER_CBLAS_NO_TRANS, (int)m, (int)n, (int)k,
@@ -249,6 +262,10 @@ gemm_infer(struct op_ctx *c, struct ladder_err *err)
 	dims[0] = m;
 	dims[1] = n;
 	op_set_shape(c->out[0], a->dtype, 2, dims);
+	if (a->dtype == LADDER_DT_FLOAT16)
+		/* float16 computes in float32: A, B, C and Y converted, rounded once at the end. */
+		c->scratch_bytes = (size_t)(op_numel(a) + op_numel(b) + (cc ? op_numel(cc) : 0) +
+		    m * n + 64) * sizeof(float);
 	return 0;
 }
 
@@ -281,6 +298,24 @@ gemm_run(struct op_ctx *c, struct ladder_err *err)
 		}
 		op_sgemm(ta, tb, m, n, k, (float)alpha, a->data, a->dims[1], b->data, b->dims[1],
 		    cc != NULL && beta != 0 ? 1.0f : 0.0f, yd, n);
+		return 0;
+	}
+	if (y->dtype == LADDER_DT_FLOAT16 && c->scratch != NULL) {
+		float *af = c->scratch, *bf = af + (op_numel(a) + 15) / 16 * 16;
+		float *cf = bf + (op_numel(b) + 15) / 16 * 16;
+		float *yf = cf + (cc != NULL ? (op_numel(cc) + 15) / 16 * 16 : 0);
+
+		pg_h2f(a->data, af, op_numel(a));
+		pg_h2f(b->data, bf, op_numel(b));
+		if (cc != NULL && beta != 0) {
+			pg_h2f(cc->data, cf, op_numel(cc));
+			for (int64_t i = 0; i < m; i++)
+				for (int64_t j = 0; j < n; j++)
+					yf[i * n + j] = (float)beta * cf[i * cs0 + j * cs1];
+		}
+		op_sgemm(ta, tb, m, n, k, (float)alpha, af, a->dims[1], bf, b->dims[1],
+		    cc != NULL && beta != 0 ? 1.0f : 0.0f, yf, n);
+		pg_f2h(yf, y->data, m * n);
 		return 0;
 	}
 	/* Other dtypes: straightforward loops in double. */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ops/op.h"
+#include "ops/simd.h"
 #include "util/banned.h"
 
 #define POOL_MAX_SP 3
@@ -144,6 +145,9 @@ pool_infer(struct op_ctx *c, struct ladder_err *err)
 	    c->in[0]->dtype != LADDER_DT_FLOAT16)
 		return op_fail(c, err, LADDER_EUNSUPPORTED, "unsupported dtype %s",
 		    ladder_dtype_name(c->in[0]->dtype));
+	if (is_max && c->in[0]->dtype == LADDER_DT_FLOAT16 && (c->n_out < 2 || c->out[1] == NULL))
+		/* float16 max pooling runs in float32 (exact): room for x and y converted. */
+		c->scratch_bytes = (size_t)(op_numel(c->in[0]) + op_numel(c->out[0]) + 16) * sizeof(float);
 	return 0;
 }
 
@@ -159,6 +163,81 @@ ld(const struct exec_value *v, bool f32, int64_t i)
  * an empty window) with the window clipped once per row instead of testing
  * every tap.
  */
+#if LADDER_SIMD_X86
+#define MP_MAX_CHUNKS 32
+#define MP_MAX_K 16
+/*
+ * 2-d float max pooling with AVX-512, 16 outputs of a row at a time (stride
+ * 1 or 2), masked at the borders.  A window with no element inside the
+ * input gives 0, as in the scalar loop.
+ */
+static LADDER_AVX512 bool
+maxpool_avx512(const struct pool_geom *g, const float *x, float *y)
+{
+	int64_t kh_n = g->k[2 - 1], kw_n = g->k[2], s1 = g->stride[1], s2 = g->stride[2];
+	int64_t in1 = g->in[1], in2 = g->in[2], out1 = g->out[1], out2 = g->out[2];
+	int64_t chunks = (out2 + 15) / 16;
+	const __m512i evens = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4,
+	    2, 0);
+	__mmask16 mlo[MP_MAX_CHUNKS][MP_MAX_K], mhi[MP_MAX_CHUNKS][MP_MAX_K], om[MP_MAX_CHUNKS];
+	__mmask16 mev[MP_MAX_CHUNKS][MP_MAX_K];
+	int64_t base[MP_MAX_CHUNKS][MP_MAX_K];
+
+	if (g->nsp != 2 || s2 > 2 || kw_n > MP_MAX_K || chunks > MP_MAX_CHUNKS)
+		return false;
+	for (int64_t c = 0; c < chunks; c++) {
+		om[c] = pg_range_mask16(c * 16, out2);
+		for (int64_t kw = 0; kw < kw_n; kw++) {
+			int64_t b = c * 16 * s2 + kw * g->dil[2] - g->pad_b[2];
+
+			base[c][kw] = b;
+			mlo[c][kw] = pg_range_mask16(b, in2);
+			mhi[c][kw] = pg_range_mask16(b + 16, in2);
+			/* Which output lanes read a real element: lane l reads b + l * s2. */
+			mev[c][kw] = 0;
+			for (int l = 0; l < 16; l++)
+				if (b + l * s2 >= 0 && b + l * s2 < in2)
+					mev[c][kw] |= (__mmask16)(1u << l);
+		}
+	}
+	const __m512 ninf = _mm512_set1_ps(-__builtin_inff());
+
+	for (int64_t nc = 0; nc < g->n * g->c; nc++) {
+		const float *xc = x + nc * g->in_sp;
+		float *yc = y + nc * g->out_sp;
+
+		for (int64_t oh = 0; oh < out1; oh++) {
+			for (int64_t c = 0; c < chunks; c++) {
+				__m512 acc = ninf;
+				__mmask16 any = 0;
+
+				for (int64_t kh = 0; kh < kh_n; kh++) {
+					int64_t ih = oh * s1 - g->pad_b[1] + kh * g->dil[1];
+
+					if (ih < 0 || ih >= in1)
+						continue;
+					const float *xrow = xc + ih * in2;
+
+					for (int64_t kw = 0; kw < kw_n; kw++) {
+						const float *q = xrow + base[c][kw];
+						__m512 v = _mm512_mask_loadu_ps(ninf, mlo[c][kw], q);
+
+						if (s2 == 2)
+							v = _mm512_permutex2var_ps(v, evens,
+							    _mm512_mask_loadu_ps(ninf, mhi[c][kw], q + 16));
+						acc = _mm512_max_ps(v, acc);
+						any |= mev[c][kw];
+					}
+				}
+				acc = _mm512_maskz_mov_ps(any, acc);
+				_mm512_mask_storeu_ps(yc + oh * out2 + c * 16, om[c], acc);
+			}
+		}
+	}
+	return true;
+}
+#endif
+
 static void
 maxpool_float(const struct pool_geom *g, const float *x, float *y)
 {
@@ -222,7 +301,23 @@ pool_run_kind(struct op_ctx *c, enum pool_kind kind, struct ladder_err *err)
 
 	if (rc != 0)
 		return rc;
+	if (kind == POOL_MAX && x->dtype == LADDER_DT_FLOAT16 && ind == NULL && c->scratch != NULL) {
+		int64_t nx = op_numel(x), ny = op_numel(y);
+		float *xf = c->scratch, *yf = xf + (nx + 15) / 16 * 16;
+
+		pg_h2f(x->data, xf, nx);
+#if LADDER_SIMD_X86
+		if (!pg_fast() || !maxpool_avx512(&g, xf, yf))
+#endif
+			maxpool_float(&g, xf, yf);
+		pg_f2h(yf, y->data, ny);
+		return 0;
+	}
 	if (kind == POOL_MAX && f32 && ind == NULL) {
+#if LADDER_SIMD_X86
+		if (pg_fast() && maxpool_avx512(&g, x->data, y->data))
+			return 0;
+#endif
 		maxpool_float(&g, x->data, y->data);
 		return 0;
 	}

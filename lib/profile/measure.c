@@ -632,21 +632,22 @@ measure_external(const struct measure_ctx *c, const struct rung_input *r,
 		}
 		if (call == 0) {
 			m->load_ms = jget_num(j, "load_ms");
-			m->arena_bytes = (int64_t)fmax(0, jget_num(j, "arena_bytes"));
-			m->weight_bytes = (int64_t)fmax(0, jget_num(j, "weight_bytes"));
+			m->arena_bytes = jget_int(j, "arena_bytes", 0, INT64_C(1) << 53, 0);
+			m->weight_bytes = jget_int(j, "weight_bytes", 0, INT64_C(1) << 53, 0);
 			json_array_foreach(json_object_get(j, "offline"), i, v) {
-				double b = jget_num(v, "batch"), ips = jget_num(v, "throughput_ips");
+				int64_t b = jget_int(v, "batch", 1, 65536, 0);
+				double ips = jget_num(v, "throughput_ips");
 
-				if (m->n_offline < PROFILE_MAX_BATCHES && b >= 1 && ips > 0) {
+				if (m->n_offline < PROFILE_MAX_BATCHES && b >= 1 && ips > 0 && isfinite(ips)) {
 					m->offline_batch[m->n_offline] = (int)b;
 					m->offline_ips[m->n_offline++] = ips;
 				}
 			}
-			if (jget_num(j, "peak_rss_bytes") > 0)
-				m->peak_rss_bytes = (int64_t)jget_num(j, "peak_rss_bytes");
+			m->peak_rss_bytes = jget_int(j, "peak_rss_bytes", 0, INT64_C(1) << 53, 0);
 		}
 		json_array_foreach(lat, i, v) {
-			if (!json_is_number(v) || !(json_number_value(v) >= 0)) {
+			if (!json_is_number(v) || !(json_number_value(v) >= 0) ||
+			    json_number_value(v) > 1e9) {
 				json_decref(j);
 				rc = ladder_errf(err, LADDER_EFORMAT,
 				    "rung '%s': the runner's \"latency_ms\" has a bad value", r->name);
@@ -689,7 +690,7 @@ measure_external(const struct measure_ctx *c, const struct rung_input *r,
 	} else {
 		snprintf(m->energy_note, sizeof m->energy_note, "%s", em.note);
 	}
-	if (!isfinite(m->load_ms))
+	if (!(m->load_ms >= 0 && m->load_ms <= 1e9))
 		m->load_ms = NAN;
 	if (m->n_offline == 0 && m->latency.mean_ms > 0) {
 		m->offline_batch[0] = 1;

@@ -129,8 +129,10 @@ ladder_profile_merge(const char *const *inputs, size_t n_inputs, const char *out
 				if (rc == 0)
 					rc = copy_sample(indir, outdir,
 					    json_string_value(json_object_get(s, "labels")), err);
-				if (rc != 0)
+				if (rc != 0) {
+					ladder_err_prefix(err, "cannot merge '%s': entry %zu", inputs[f], i);
 					break;
+				}
 			}
 			for (size_t j = 0; j < json_array_size(entries); j++) {
 				if (same_entry(json_array_get(entries, j), v)) {

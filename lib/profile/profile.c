@@ -31,6 +31,17 @@ jget_num(const json_t *o, const char *key)
 	return json_is_number(v) ? json_number_value(v) : NAN;
 }
 
+int64_t
+jget_int(const json_t *o, const char *key, int64_t lo, int64_t hi, int64_t def)
+{
+	double v = jget_num(o, key);
+
+	/* Checked before the conversion: a double out of range converts to nothing defined. */
+	if (!(v >= (double)lo && v <= (double)hi))
+		return def;
+	return (int64_t)v;
+}
+
 static const char *
 jget_str(const json_t *o, const char *key)
 {
@@ -670,14 +681,14 @@ add_row(struct ladder_profile_result *res, const json_t *e, bool cached, bool mo
 	row->p99_ms = jget_num(lat, "p99");
 	row->ci_rel_halfwidth = jget_num(lat, "ci_rel_halfwidth");
 	row->converged = json_is_true(json_object_get(lat, "converged"));
-	row->latency_samples = (size_t)fmax(0, jget_num(lat, "samples"));
+	row->latency_samples = (size_t)jget_int(lat, "samples", 0, INT64_C(1) << 53, 0);
 	row->best_throughput_ips = NAN;
 	json_array_foreach(json_object_get(e, "offline"), i, v) {
 		double ips = jget_num(v, "throughput_ips");
 
 		if (!(row->best_throughput_ips >= ips)) {
 			row->best_throughput_ips = ips;
-			row->best_batch = (int)jget_num(v, "batch");
+			row->best_batch = (int)jget_int(v, "batch", 0, 1 << 30, 0);
 		}
 	}
 	row->server_max_rate_ips = jget_num(json_object_get(e, "server"), "max_rate_ips");
@@ -687,10 +698,9 @@ add_row(struct ladder_profile_result *res, const json_t *e, bool cached, bool mo
 	row->joules_per_inference = jget_num(en, "joules_per_inference");
 	snprintf(row->energy_source, sizeof row->energy_source, "%s",
 	    jget_str(en, "source") ? jget_str(en, "source") : "");
-	row->arena_bytes = (int64_t)jget_num(mem, "arena_bytes");
-	row->weight_bytes = (int64_t)jget_num(mem, "weight_bytes");
-	row->peak_rss_bytes = isfinite(jget_num(mem, "peak_rss_bytes")) ?
-	    (int64_t)jget_num(mem, "peak_rss_bytes") : -1;
+	row->arena_bytes = jget_int(mem, "arena_bytes", 0, INT64_C(1) << 53, 0);
+	row->weight_bytes = jget_int(mem, "weight_bytes", 0, INT64_C(1) << 53, 0);
+	row->peak_rss_bytes = jget_int(mem, "peak_rss_bytes", 0, INT64_C(1) << 53, -1);
 	return 0;
 }
 

@@ -103,5 +103,7 @@ int profile_write_doc(json_t *doc, const char *path, struct ladder_err *err);
 /* json helpers (profile.c) */
 json_t *jnum(double v);			/* null for NaN/inf */
 double jget_num(const json_t *o, const char *key);	/* NAN when absent */
+/* An integer in [lo, hi]; def when absent, not a number or out of range. */
+int64_t jget_int(const json_t *o, const char *key, int64_t lo, int64_t hi, int64_t def);
 
 #endif

@@ -21,6 +21,13 @@ expect_ok "run with an .npy input" "$LADDER" run "$relu/model.onnx" -i x=r1/y.np
 expect_grep "json has the schema" '"schema": "ladder.run/1"' "$T/out"
 expect_grep "json output shape" '"shape": \[3, 4, 5\]' "$T/out"
 
+# --profile-ops: per-node times; Conv + Relu run as one FusedConv node.
+cnn=$LADDER_SRC/tests/data/fmnist/models/cnn-small.onnx
+expect_ok "profile-ops runs" "$LADDER" run "$cnn" --profile-ops 3
+expect_grep "profile-ops lists a fused conv" 'FusedConv' "$T/err"
+expect_grep "profile-ops prints totals" '^total .*\(3 runs' "$T/err"
+expect_fail "profile-ops needs a count" 2 "$LADDER" run "$cnn" --profile-ops x
+
 expect_ok "missing inputs get random data" "$LADDER" run "$conv/model.onnx" -v --seed 7
 expect_grep "random source shown" 'random' "$T/out"
 

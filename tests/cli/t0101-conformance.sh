@@ -12,4 +12,9 @@ fi
 rc=$?
 grep -E '^(not ok|ok) ' "$T/out"
 [ "$rc" -eq 0 ] || grep -E '^conformance:' "$T/out" | sed 's/^/# /'
+# The same gate on the portable kernels (what a CPU without AVX-512 runs).
+LADDER_CPU=generic "$tool" --baseline "$LADDER_SRC/tests/conformance-pass.txt" >"$T/out" 2>"$T/err"
+rc=$?
+grep -E '^(not ok|ok) ' "$T/out" | sed 's/ - / - portable kernels: /'
+[ "$rc" -eq 0 ] || grep -E '^conformance:' "$T/out" | sed 's/^/# /'
 exit 0

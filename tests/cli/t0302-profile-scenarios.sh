@@ -13,6 +13,12 @@ expect_ok "symbolic H and W bound from the data" "$LADDER" profile $FAST -b 1,2,
 expect_grep "dynamic dims: accuracy" '"top1": 0.25,' p.json
 cr=$(printf '\r')
 grep -q "$cr" "$T/err" && not_ok "no progress bar when stderr is not a terminal" || ok "no progress bar when stderr is not a terminal"
+if command -v script >/dev/null 2>&1; then
+	script -qec "'$LADDER' profile $FAST -b 1 $SPEC -o tty.json '$D/tiny.onnx'" /dev/null >tty.out 2>&1
+	tr '\r' '\n' <tty.out | grep -aq 'tiny: accuracy  *\[#*' && ok "progress bar on a terminal" || not_ok "progress bar on a terminal" "$(head -c 300 tty.out)"
+	script -qec "'$LADDER' profile -q -f $FAST -b 1 $SPEC -o tty.json '$D/tiny.onnx'" /dev/null >tty.out 2>&1
+	grep -aq '\[#' tty.out && not_ok "no progress bar with -q" || ok "no progress bar with -q"
+fi
 for b in 1 2 4; do
 	expect_grep "offline batch $b" "\"batch\": $b,\$" p.json
 done
@@ -96,3 +102,16 @@ expect_grep "modelled mode speed" '"speed_factor": 0.25' m2.json
 expect_fail "unknown power mode" 1 "$LADDER" profile $FAST -H "$D/hw-modes.yaml@30w" -o e.json "$D/tiny.onnx"
 expect_grep "unknown mode lists the modes" "no power mode '30w' \(it has 15w, 7w\)" "$T/err"
 [ ! -e e.json ] && ok "unknown mode writes nothing" || not_ok "unknown mode writes nothing"
+
+# merge: a per-sample path leaving the profile's directory is refused, naming the file.
+sed 's|"outputs": "samples/|"outputs": "../samples/|' p.json >evil.json
+expect_fail "merge: path out of the directory" 1 "$LADDER" profile merge -o mm/out.json evil.json
+expect_grep "merge error names the input" "cannot merge 'evil.json': entry 0: bad per-sample path '../samples/" "$T/err"
+[ ! -e mm/out.json ] && ok "merge failure writes nothing" || not_ok "merge failure writes nothing"
+
+# A runner's figures out of range are ignored, never converted blindly.
+expect_ok "runner: absurd numbers" "$LADDER" profile --runner 'echo "{{\"latency_ms\": [1, 2, 3], \"load_ms\": -5, \"arena_bytes\": 1e300, \"offline\": [{{\"batch\": 1e300, \"throughput_ips\": 5}, {{\"batch\": 4, \"throughput_ips\": 50}]}" # {model}' -o h.json "$D/tiny.onnx"
+expect_grep "runner: negative load is null" '"load_ms": null' h.json
+expect_grep "runner: huge arena is 0" '"arena_bytes": 0,' h.json
+c=$(grep -c '"throughput_ips"' h.json)
+[ "$c" -eq 1 ] && ok "runner: absurd batch dropped" || not_ok "runner: absurd batch dropped" "$c"
