@@ -148,6 +148,15 @@ void ladder_thresholds_options_init(struct ladder_thresholds_options *o);
  */
 int ladder_targets_parse(const char *spec, double **targets, size_t *n, struct ladder_err *err);
 
+/*
+ * The fewest correct answers out of n on the evaluation split that certify
+ * target, by o's bound, level and risk: for the true accuracy (check 0), or
+ * for a count on check fresh samples (see ladder-thresholds(1), --check).
+ * n + 1 when no count does.
+ */
+uint64_t ladder_certify_min_correct(const struct ladder_thresholds_options *o, uint64_t n,
+    uint64_t check, double target);
+
 /* The result is a jansson document in the thresholds.json format; opaque here. */
 struct ladder_thresholds;
 

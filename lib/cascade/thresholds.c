@@ -11,6 +11,9 @@
 
 #include "thresholds.h"
 
+static uint64_t certify_min_correct(const struct ladder_thresholds_options *,
+    enum ladder_bound_kind, uint64_t, uint64_t, double);
+
 static const char *const cost_names[] = { "latency_dollars", "energy", "macs" };
 static const char *const method_names[] = { "split-certify", "ltt-fixed-sequence", "none",
 	"wilson-each" };
@@ -227,6 +230,13 @@ min_correct(const struct ladder_thresholds_options *o, enum ladder_bound_kind ki
  * configuration are negatively correlated (they share the pool's total) and
  * the exact bound missed up to 5 of 40; the split keeps a margin for that.
  */
+uint64_t
+ladder_certify_min_correct(const struct ladder_thresholds_options *o, uint64_t n, uint64_t check,
+    double target)
+{
+	return certify_min_correct(o, o->bound, n, check, target);
+}
+
 static uint64_t
 certify_min_correct(const struct ladder_thresholds_options *o, enum ladder_bound_kind kind,
     uint64_t n, uint64_t check, double target)

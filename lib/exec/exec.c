@@ -25,6 +25,7 @@
 
 #include "exec/exec.h"
 #include "ops/gemm.h"
+#include "ops/pgemm8.h"
 #include "util/banned.h"
 
 #define EXEC_ALIGN 64
@@ -158,7 +159,8 @@ resolve_op(const struct ladder_model *m, const struct ladder_node *n, const stru
 		return session_fail_node(n, err, LADDER_EUNSUPPORTED,
 		    "training operators are not supported");
 	*opset = model_opset(m, domain, &found);
-	if (!found && strcmp(domain, "com.microsoft") == 0 && strcmp(n->op_type, "FusedConv") == 0) {
+	if (!found && ((strcmp(domain, "com.microsoft") == 0 && strcmp(n->op_type, "FusedConv") == 0) ||
+	    (strcmp(domain, "ladder") == 0 && strcmp(n->op_type, "QConv") == 0))) {
 		/* Made by the session's own fusion (fuse.c), or a model that forgot the import. */
 		*opset = 1;
 		found = true;
@@ -214,7 +216,7 @@ exec_session_new(const struct ladder_model *model, const struct ladder_exec_opti
 		bool found;
 		int64_t opset = model_opset(model, "", &found);
 
-		rc = exec_fuse(g, (int)opset, ex->arena, &fused, &gn, err);
+		rc = exec_fuse(g, (int)opset, pq_fast(), ex->arena, &fused, &gn, err);
 		if (rc != 0)
 			goto fail;
 		gnodes = fused;

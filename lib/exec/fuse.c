@@ -6,6 +6,11 @@
  * must not be graph outputs, so nothing observable changes; the fused node
  * keeps the Conv's name, so errors still name it.
  *
+ * Where the CPU has an 8-bit kernel, a Conv whose input and weights come
+ * from DequantizeLinear (the QDQ form that `ladder generate` and most
+ * quantizers write) becomes a QConv (qdqconv.c) that reads the 8-bit
+ * tensors directly; DequantizeLinear nodes read by nothing else go.
+ *
  * The model is not modified: the session gets its own node array whose
  * unchanged entries are shallow copies of the model's nodes.
  */
@@ -156,102 +161,240 @@ arena_strdup(struct ladder_arena *a, const char *s)
 	return p;
 }
 
+/* The initializer called name, or NULL. */
+static const struct ladder_tensor *
+initializer(const struct ladder_graph *g, const char *name)
+{
+	for (size_t i = 0; named(name) && i < g->n_initializers; i++)
+		if (g->initializers[i].name && strcmp(g->initializers[i].name, name) == 0)
+			return &g->initializers[i];
+	return NULL;
+}
+
+/* The node producing name, or -1. */
+static long
+producer(const struct ladder_graph *g, const char *name)
+{
+	for (size_t i = 0; named(name) && i < g->n_nodes; i++)
+		for (size_t k = 0; k < g->nodes[i].n_outputs; k++)
+			if (named(g->nodes[i].outputs[k]) && strcmp(g->nodes[i].outputs[k], name) == 0)
+				return (long)i;
+	return -1;
+}
+
+/* name is read once (by the node being fused) and is not a graph output. */
+static bool
+read_once(const struct ladder_graph *g, const char *name)
+{
+	size_t r;
+
+	return !is_graph_output(g, name) && count_readers(g, name, &r) == 1;
+}
+
+static bool
+init_of(const struct ladder_graph *g, const char *name, enum ladder_dtype dt, int64_t numel)
+{
+	const struct ladder_tensor *t = initializer(g, name);
+
+	return t != NULL && t->dtype == dt && t->data != NULL &&
+	    (numel < 0 || ladder_tensor_numel(t) == numel);
+}
+
+/*
+ * The QDQ pattern of an 8-bit convolution: X = DequantizeLinear(x_q: uint8,
+ * scalar scale and zero point), W = DequantizeLinear(constant int8 weights,
+ * zero point 0, one scale or one per output channel on axis 0).  Gives the
+ * two DequantizeLinear nodes.
+ */
+static bool
+qdq_conv(const struct ladder_graph *g, const struct ladder_node *cv, long *dqx, long *dqw)
+{
+	const struct ladder_node *x, *w;
+	const struct ladder_tensor *wq;
+
+	*dqx = producer(g, cv->inputs[0]);
+	*dqw = producer(g, cv->inputs[1]);
+	if (*dqx < 0 || *dqw < 0)
+		return false;
+	x = &g->nodes[*dqx];
+	w = &g->nodes[*dqw];
+	if (!is_op(x, "DequantizeLinear") || !is_op(w, "DequantizeLinear") || x->n_inputs < 2 ||
+	    w->n_inputs < 2 || x->n_inputs > 3 || w->n_inputs > 3)
+		return false;
+	if (!init_of(g, x->inputs[1], LADDER_DT_FLOAT, 1) ||
+	    (x->n_inputs == 3 && named(x->inputs[2]) && !init_of(g, x->inputs[2], LADDER_DT_UINT8, 1)))
+		return false;
+	if (x->n_inputs < 3 || !named(x->inputs[2]))
+		return false;	/* without a zero point x_q would be uint8 too, but keep it explicit */
+	wq = initializer(g, w->inputs[0]);
+	if (wq == NULL || wq->dtype != LADDER_DT_INT8 || wq->rank < 3 || wq->data == NULL)
+		return false;
+	const struct ladder_tensor *ws = initializer(g, w->inputs[1]);
+
+	if (ws == NULL || ws->dtype != LADDER_DT_FLOAT ||
+	    (ladder_tensor_numel(ws) != 1 && ladder_tensor_numel(ws) != wq->dims[0]))
+		return false;
+	if (ladder_tensor_numel(ws) != 1) {
+		const struct ladder_attr *ax = ladder_node_attr(w, "axis");
+
+		if (ax == NULL || ax->type != LADDER_ATTR_INT || ax->i != 0)
+			return false;
+	}
+	if (w->n_inputs == 3 && named(w->inputs[2])) {
+		const struct ladder_tensor *wz = initializer(g, w->inputs[2]);
+
+		if (wz == NULL || wz->dtype != LADDER_DT_INT8 || wz->data == NULL)
+			return false;
+		for (int64_t i = 0; i < ladder_tensor_numel(wz); i++)
+			if (((const int8_t *)wz->data)[i] != 0)
+				return false;
+	}
+	return true;
+}
+
+struct fuse_plan {
+	bool fuse;
+	bool quant;		/* QConv */
+	long dqx, dqw;		/* the DequantizeLinear nodes (quant) */
+	const char *z, *act, *last;
+	float params[2];
+	size_t n_params;
+};
+
+static int
+emit(const struct ladder_graph *g, const struct ladder_node *cv, const struct fuse_plan *fp,
+    struct ladder_arena *a, struct ladder_node *f)
+{
+	size_t n_in;
+
+	*f = *cv;
+	if (fp->quant) {
+		const struct ladder_node *x = &g->nodes[fp->dqx], *w = &g->nodes[fp->dqw];
+
+		n_in = 7;
+		f->domain = "ladder";
+		f->op_type = "QConv";
+		f->inputs = ladder_arena_alloc(a, n_in * sizeof *f->inputs);
+		if (f->inputs == NULL)
+			return -1;
+		f->inputs[0] = x->inputs[0];
+		f->inputs[1] = x->inputs[1];
+		f->inputs[2] = x->n_inputs > 2 ? x->inputs[2] : "";
+		f->inputs[3] = w->inputs[0];
+		f->inputs[4] = w->inputs[1];
+		f->inputs[5] = w->n_inputs > 2 ? w->inputs[2] : "";
+		f->inputs[6] = cv->n_inputs > 2 ? cv->inputs[2] : "";
+	} else {
+		n_in = fp->z != NULL ? 4 : cv->n_inputs;
+		f->domain = "com.microsoft";
+		f->op_type = "FusedConv";
+		f->inputs = ladder_arena_alloc(a, n_in * sizeof *f->inputs);
+		if (f->inputs == NULL)
+			return -1;
+		for (size_t k = 0; k < n_in; k++)
+			f->inputs[k] = k < cv->n_inputs ? cv->inputs[k] : "";
+		if (fp->z != NULL)
+			f->inputs[3] = (char *)fp->z;
+	}
+	f->n_inputs = n_in;
+	f->outputs = ladder_arena_alloc(a, sizeof *f->outputs);
+	f->n_attrs = cv->n_attrs + 2;
+	f->attrs = ladder_arena_alloc(a, f->n_attrs * sizeof *f->attrs);
+	if (f->outputs == NULL || f->attrs == NULL)
+		return -1;
+	f->outputs[0] = (char *)fp->last;
+	memcpy(f->attrs, cv->attrs, cv->n_attrs * sizeof *f->attrs);
+	struct ladder_attr *aa = &f->attrs[cv->n_attrs], *ap = aa + 1;
+
+	memset(aa, 0, 2 * sizeof *aa);
+	aa->name = "activation";
+	aa->type = LADDER_ATTR_STRING;
+	aa->s.data = (uint8_t *)arena_strdup(a, fp->act != NULL ? fp->act : "Identity");
+	if (aa->s.data == NULL)
+		return -1;
+	aa->s.len = strlen((char *)aa->s.data);
+	ap->name = "activation_params";
+	ap->type = LADDER_ATTR_FLOATS;
+	ap->n = fp->n_params;
+	ap->floats = ladder_arena_alloc(a, (fp->n_params + 1) * sizeof *ap->floats);
+	if (ap->floats == NULL)
+		return -1;
+	memcpy(ap->floats, fp->params, fp->n_params * sizeof *ap->floats);
+	return 0;
+}
+
 int
-exec_fuse(const struct ladder_graph *g, int opset, struct ladder_arena *a,
+exec_fuse(const struct ladder_graph *g, int opset, bool quant, struct ladder_arena *a,
     struct ladder_node **out, size_t *n_out, struct ladder_err *err)
 {
 	struct ladder_node *nodes = ladder_arena_alloc(a, (g->n_nodes + 1) * sizeof *nodes);
 	bool *gone = calloc(g->n_nodes + 1, sizeof *gone);
+	struct fuse_plan *plan = calloc(g->n_nodes + 1, sizeof *plan);
 	size_t n = 0;
 
-	if (nodes == NULL || gone == NULL) {
+	if (nodes == NULL || gone == NULL || plan == NULL) {
 		free(gone);
+		free(plan);
 		return ladder_errf(err, LADDER_ENOMEM, "out of memory");
 	}
+	/* Pass 1: decide, and mark the nodes that disappear into a fused one. */
 	for (size_t i = 0; i < g->n_nodes; i++) {
 		const struct ladder_node *cv = &g->nodes[i];
-		const char *z = NULL, *act = NULL, *last;
-		float params[2];
-		size_t n_params = 0;
-		long r;
+		struct fuse_plan *fp = &plan[i];
+		long r, add = -1, actn = -1;
 
-		if (gone[i])
+		if (gone[i] || !is_op(cv, "Conv") || cv->n_inputs < 2 || cv->n_inputs > 3 ||
+		    cv->n_outputs != 1 || !named(cv->outputs[0]) || !named(cv->inputs[0]) ||
+		    !named(cv->inputs[1]))
 			continue;
-		nodes[n] = *cv;
-		if (!is_op(cv, "Conv") || cv->n_inputs < 2 || cv->n_inputs > 3 || cv->n_outputs != 1 ||
-		    !named(cv->outputs[0]) || !named(cv->inputs[0]) || !named(cv->inputs[1])) {
-			n++;
-			continue;
-		}
-		last = cv->outputs[0];
-		long add = -1, actn = -1;
-
-		r = sole_reader(g, last, i);
-		if (r >= 0 && is_op(&g->nodes[r], "Add") && g->nodes[r].n_inputs == 2 &&
+		fp->quant = quant && qdq_conv(g, cv, &fp->dqx, &fp->dqw);
+		fp->last = cv->outputs[0];
+		r = sole_reader(g, fp->last, i);
+		if (!fp->quant && r >= 0 && is_op(&g->nodes[r], "Add") && g->nodes[r].n_inputs == 2 &&
 		    g->nodes[r].n_outputs == 1 && named(g->nodes[r].outputs[0]) && !gone[r]) {
 			const struct ladder_node *ad = &g->nodes[r];
-			const char *other = strcmp(ad->inputs[0], last) == 0 ? ad->inputs[1] : ad->inputs[0];
+			const char *other = strcmp(ad->inputs[0], fp->last) == 0 ? ad->inputs[1] :
+			    ad->inputs[0];
 
-			if (named(other) && strcmp(other, last) != 0) {
-				z = other;
+			if (named(other) && strcmp(other, fp->last) != 0) {
+				fp->z = other;
 				add = r;
-				last = ad->outputs[0];
-				r = sole_reader(g, last, (size_t)add);
+				fp->last = ad->outputs[0];
+				r = sole_reader(g, fp->last, (size_t)add);
 			}
 		}
-		if (r >= 0 && !gone[r] && activation_of(g, &g->nodes[r], opset, &act, params, &n_params)) {
+		if (r >= 0 && !gone[r] &&
+		    activation_of(g, &g->nodes[r], opset, &fp->act, fp->params, &fp->n_params)) {
 			actn = r;
-			last = g->nodes[r].outputs[0];
+			fp->last = g->nodes[r].outputs[0];
 		}
-		if (add < 0 && actn < 0) {
-			n++;
-			continue;
-		}
-		/* The fused node: X, W, B ("" when absent), [Z]; the Conv's attributes plus the activation. */
-		struct ladder_node *f = &nodes[n++];
-		size_t n_in = z != NULL ? 4 : cv->n_inputs;
-
-		f->domain = "com.microsoft";
-		f->op_type = "FusedConv";
-		f->n_inputs = n_in;
-		f->inputs = ladder_arena_alloc(a, n_in * sizeof *f->inputs);
-		f->outputs = ladder_arena_alloc(a, sizeof *f->outputs);
-		f->n_attrs = cv->n_attrs + 2;
-		f->attrs = ladder_arena_alloc(a, f->n_attrs * sizeof *f->attrs);
-		if (f->inputs == NULL || f->outputs == NULL || f->attrs == NULL)
-			goto nomem;
-		for (size_t k = 0; k < n_in; k++)
-			f->inputs[k] = k < cv->n_inputs ? cv->inputs[k] : "";
-		if (z != NULL)
-			f->inputs[3] = (char *)z;
-		f->outputs[0] = (char *)last;
-		memcpy(f->attrs, cv->attrs, cv->n_attrs * sizeof *f->attrs);
-		struct ladder_attr *aa = &f->attrs[cv->n_attrs], *ap = aa + 1;
-
-		memset(aa, 0, 2 * sizeof *aa);
-		aa->name = "activation";
-		aa->type = LADDER_ATTR_STRING;
-		aa->s.data = (uint8_t *)arena_strdup(a, act != NULL ? act : "Identity");
-		if (aa->s.data == NULL)
-			goto nomem;
-		aa->s.len = strlen((char *)aa->s.data);
-		ap->name = "activation_params";
-		ap->type = LADDER_ATTR_FLOATS;
-		ap->n = n_params;
-		ap->floats = ladder_arena_alloc(a, (n_params + 1) * sizeof *ap->floats);
-		if (ap->floats == NULL)
-			goto nomem;
-		memcpy(ap->floats, params, n_params * sizeof *ap->floats);
+		fp->fuse = fp->quant || add >= 0 || actn >= 0;
 		if (add >= 0)
 			gone[add] = true;
 		if (actn >= 0)
 			gone[actn] = true;
+		if (fp->quant && read_once(g, cv->inputs[0]))
+			gone[fp->dqx] = true;
+		if (fp->quant && read_once(g, cv->inputs[1]))
+			gone[fp->dqw] = true;
+	}
+	/* Pass 2: the session's nodes, in file order. */
+	for (size_t i = 0; i < g->n_nodes; i++) {
+		if (gone[i])
+			continue;
+		if (!plan[i].fuse) {
+			nodes[n++] = g->nodes[i];
+			continue;
+		}
+		if (emit(g, &g->nodes[i], &plan[i], a, &nodes[n++]) != 0) {
+			free(gone);
+			free(plan);
+			return ladder_errf(err, LADDER_ENOMEM, "out of memory");
+		}
 	}
 	free(gone);
+	free(plan);
 	*out = nodes;
 	*n_out = n;
 	return 0;
-nomem:
-	free(gone);
-	return ladder_errf(err, LADDER_ENOMEM, "out of memory");
 }

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ops/conv.h"
 #include "ops/gemm.h"
 #include "ops/op.h"
 #include "ops/par.h"
@@ -22,15 +23,6 @@
 #include "ops/simd.h"
 #include "util/banned.h"
 
-#define CONV_MAX_SP 3
-
-struct conv_geom {
-	int nsp;		/* spatial dims, padded to CONV_MAX_SP with 1s */
-	int64_t n, c, m, group;
-	int64_t in[CONV_MAX_SP], k[CONV_MAX_SP], out[CONV_MAX_SP];
-	int64_t stride[CONV_MAX_SP], dil[CONV_MAX_SP], pad_b[CONV_MAX_SP], pad_e[CONV_MAX_SP];
-	int64_t in_sp, k_sp, out_sp;	/* products */
-};
 
 static int64_t
 floordiv(int64_t a, int64_t b)
@@ -142,10 +134,11 @@ geom_products(struct conv_geom *g)
 
 /* ---- Conv ---- */
 
-static int
+int
 conv_geom(const struct op_ctx *c, struct conv_geom *g, struct ladder_err *err)
 {
-	const struct exec_value *x = c->in[0], *w = c->in[1], *b = c->in[2];
+	bool q = strcmp(c->node->op_type, "QConv") == 0;
+	const struct exec_value *x = c->in[0], *w = c->in[q ? 3 : 1], *b = c->in[q ? 6 : 2];
 	int nsp = x->rank - 2, rc, ap;
 
 	if (nsp < 1 || nsp > CONV_MAX_SP)
@@ -153,7 +146,9 @@ conv_geom(const struct op_ctx *c, struct conv_geom *g, struct ladder_err *err)
 		    x->rank);
 	if (w->rank != x->rank)
 		return op_fail(c, err, LADDER_EINVAL, "weights are %d-d, input is %d-d", w->rank, x->rank);
-	if (!float_dtype(x->dtype) || w->dtype != x->dtype || (b != NULL && b->dtype != x->dtype))
+	if (q ? x->dtype != LADDER_DT_UINT8 || w->dtype != LADDER_DT_INT8 ||
+	    (b != NULL && b->dtype != LADDER_DT_FLOAT) :
+	    !float_dtype(x->dtype) || w->dtype != x->dtype || (b != NULL && b->dtype != x->dtype))
 		return op_fail(c, err, LADDER_EUNSUPPORTED, "unsupported dtype %s",
 		    ladder_dtype_name(x->dtype));
 	rc = conv_attrs(c, g, nsp, w->dims + 2, err);
@@ -227,40 +222,46 @@ conv_check(struct op_ctx *c, struct ladder_err *err)
 	if (st == NULL)
 		return op_fail(c, err, LADDER_ENOMEM, "out of memory");
 	memset(st, 0, sizeof *st);
-	st->post.act = PG_ACT_NONE;
-	st->post.lo = -FLT_MAX;
-	st->post.hi = FLT_MAX;
-	if (strcmp(c->node->op_type, "FusedConv") == 0) {
-		const char *act = op_attr_string(c, "activation", "");
-		const struct ladder_attr *ap = op_attr(c, "activation_params");
-		size_t pn = ap != NULL && ap->type == LADDER_ATTR_FLOATS ? ap->n : 0;
+	int rc = conv_activation(c, &st->post, err);
 
-		if (act[0] == '\0' || strcmp(act, "Identity") == 0) {
-			st->post.act = PG_ACT_NONE;
-		} else if (strcmp(act, "Relu") == 0) {
-			st->post.act = PG_ACT_RELU;
-		} else if (strcmp(act, "Clip") == 0) {
-			if (pn != 2)
-				return op_fail(c, err, LADDER_EINVAL,
-				    "activation Clip needs activation_params [min, max]");
-			st->post.act = PG_ACT_CLIP;
-			st->post.lo = ap->floats[0];
-			st->post.hi = ap->floats[1];
-		} else if (strcmp(act, "LeakyRelu") == 0) {
-			st->post.act = PG_ACT_LEAKY;
-			st->post.alpha = pn >= 1 ? ap->floats[0] : 0.01f;
-		} else {
-			return op_fail(c, err, LADDER_EUNSUPPORTED, "activation '%s' is not supported",
-			    act);
-		}
-	}
+	if (rc != 0)
+		return rc;
 	c->params = st;
 	return 0;
 }
 
-static bool conv_is_depthwise(const struct conv_geom *g);
+int
+conv_activation(const struct op_ctx *c, struct pg_post *post, struct ladder_err *err)
+{
+	const char *act = op_attr_string(c, "activation", "");
+	const struct ladder_attr *ap = op_attr(c, "activation_params");
+	size_t pn = ap != NULL && ap->type == LADDER_ATTR_FLOATS ? ap->n : 0;
 
-static bool
+	memset(post, 0, sizeof *post);
+	post->act = PG_ACT_NONE;
+	post->lo = -FLT_MAX;
+	post->hi = FLT_MAX;
+	if (act[0] == '\0' || strcmp(act, "Identity") == 0) {
+		post->act = PG_ACT_NONE;
+	} else if (strcmp(act, "Relu") == 0) {
+		post->act = PG_ACT_RELU;
+	} else if (strcmp(act, "Clip") == 0) {
+		if (pn != 2)
+			return op_fail(c, err, LADDER_EINVAL,
+			    "activation Clip needs activation_params [min, max]");
+		post->act = PG_ACT_CLIP;
+		post->lo = ap->floats[0];
+		post->hi = ap->floats[1];
+	} else if (strcmp(act, "LeakyRelu") == 0) {
+		post->act = PG_ACT_LEAKY;
+		post->alpha = pn >= 1 ? ap->floats[0] : 0.01f;
+	} else {
+		return op_fail(c, err, LADDER_EUNSUPPORTED, "activation '%s' is not supported", act);
+	}
+	return 0;
+}
+
+bool
 conv_pointwise(const struct conv_geom *g)
 {
 	bool pw = g->k_sp == 1;
@@ -499,7 +500,7 @@ conv_generic(const struct op_ctx *c, const struct conv_geom *g, struct exec_valu
  * one output row accumulated per kernel tap, so the inner loop is a
  * contiguous (for stride 1) multiply-add the compiler vectorises.
  */
-static bool
+bool
 conv_is_depthwise(const struct conv_geom *g)
 {
 	return g->group > 1 && g->group == g->c && g->group == g->m && g->k[0] == 1 &&
@@ -902,9 +903,8 @@ act_double(const struct pg_post *p, double v)
 	return v;
 }
 
-/* y = act(t + z), t and z broadcast to y's shape (t may be y itself). */
-static void
-post_broadcast(const struct pg_post *p, const struct exec_value *t, const struct exec_value *z,
+void
+conv_post_broadcast(const struct pg_post *p, const struct exec_value *t, const struct exec_value *z,
     struct exec_value *y)
 {
 	int64_t ts[LADDER_MAX_RANK], zs[LADDER_MAX_RANK], idx[LADDER_MAX_RANK] = { 0 };
@@ -964,7 +964,7 @@ conv_run(struct op_ctx *c, struct ladder_err *err)
 			t.data = sc;
 		conv_generic(c, &g, &t);
 		if (z != NULL || post.act != PG_ACT_NONE)
-			post_broadcast(&post, &t, z, y);
+			conv_post_broadcast(&post, &t, z, y);
 		return 0;
 	}
 
@@ -1011,13 +1011,13 @@ conv_run(struct op_ctx *c, struct ladder_err *err)
 		if (!L.z_inline) {
 			t.dtype = LADDER_DT_FLOAT;
 			t.data = yd;
-			post_broadcast(&post, &t, z, y);
+			conv_post_broadcast(&post, &t, z, y);
 		}
 		return 0;
 	}
 	if (!L.z_inline) {
 		t.data = yd;
-		post_broadcast(&post, &t, z, y);
+		conv_post_broadcast(&post, &t, z, y);
 	}
 	return 0;
 }

@@ -99,25 +99,31 @@ pg_post_row(const struct pg_post *post, int64_t row, float *c, const float *z, i
 
 enum { PG_FIRST = 1, PG_LAST = 2 };
 
-/* One PG_MR x PG_NR tile: mv valid rows, nv valid columns. */
-static LADDER_AVX512 void
-kernel_avx512(int64_t kc, const float *restrict a, const float *restrict b, float *c, int64_t ldc,
-    int mv, int nv, int mode, const struct pg_post *p, int64_t row0, int64_t col0)
+/*
+ * One tile of R rows (R <= PG_MR, read from a PG_MR-row panel) by 16 * V
+ * columns: mv valid rows, nv valid columns.  Instantiated for the row and
+ * column counts below so that narrow edges do not pay for a full tile.
+ */
+static inline __attribute__((always_inline)) LADDER_AVX512 void
+tile_avx512(const int R, const int V, int64_t kc, const float *restrict a,
+    const float *restrict b, float *c, int64_t ldc, int mv, int nv, int mode,
+    const struct pg_post *p, int64_t row0, int64_t col0)
 {
 	__m512 acc[PG_MR][2];
 
 #pragma GCC unroll 12
-	for (int r = 0; r < PG_MR; r++)
+	for (int r = 0; r < R; r++)
 		acc[r][0] = acc[r][1] = _mm512_setzero_ps();
 	for (int64_t kk = 0; kk < kc; kk++) {
-		__m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
+		__m512 b0 = _mm512_load_ps(b), b1 = V == 2 ? _mm512_load_ps(b + 16) : b0;
 
 #pragma GCC unroll 12
-		for (int r = 0; r < PG_MR; r++) {
+		for (int r = 0; r < R; r++) {
 			__m512 av = _mm512_set1_ps(a[r]);
 
 			acc[r][0] = _mm512_fmadd_ps(av, b0, acc[r][0]);
-			acc[r][1] = _mm512_fmadd_ps(av, b1, acc[r][1]);
+			if (V == 2)
+				acc[r][1] = _mm512_fmadd_ps(av, b1, acc[r][1]);
 		}
 		a += PG_MR;
 		b += PG_NR;
@@ -127,11 +133,12 @@ kernel_avx512(int64_t kc, const float *restrict a, const float *restrict b, floa
 
 	for (int r = 0; r < mv; r++) {
 		float *cr = c + r * ldc;
-		__m512 v0 = acc[r][0], v1 = acc[r][1];
+		__m512 v0 = acc[r][0], v1 = V == 2 ? acc[r][1] : _mm512_setzero_ps();
 
 		if (!(mode & PG_FIRST)) {
 			v0 = _mm512_add_ps(_mm512_maskz_loadu_ps(m0, cr), v0);
-			v1 = _mm512_add_ps(_mm512_maskz_loadu_ps(m1, cr + 16), v1);
+			if (V == 2)
+				v1 = _mm512_add_ps(_mm512_maskz_loadu_ps(m1, cr + 16), v1);
 		}
 		if (mode & PG_LAST) {
 			if (p->bias != NULL) {
@@ -144,20 +151,61 @@ kernel_avx512(int64_t kc, const float *restrict a, const float *restrict b, floa
 				const float *zr = p->z + (row0 + r) * p->ldz + col0;
 
 				v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(m0, zr));
-				v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(m1, zr + 16));
+				if (V == 2)
+					v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(m1, zr + 16));
 			}
 			v0 = pg_post_vec(p, v0);
-			v1 = pg_post_vec(p, v1);
+			if (V == 2)
+				v1 = pg_post_vec(p, v1);
 		}
 		_mm512_mask_storeu_ps(cr, m0, v0);
-		_mm512_mask_storeu_ps(cr + 16, m1, v1);
+		if (V == 2)
+			_mm512_mask_storeu_ps(cr + 16, m1, v1);
 	}
 }
+
+#define PG_TILE(R, V)                                                                   \
+	static LADDER_AVX512 void                                                       \
+	tile_##R##x##V(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,  \
+	    int mv, int nv, int mode, const struct pg_post *p, int64_t row0, int64_t col0) \
+	{                                                                               \
+		tile_avx512(R, V, kc, a, b, c, ldc, mv, nv, mode, p, row0, col0);        \
+	}
+PG_TILE(12, 2)
+PG_TILE(12, 1)
+PG_TILE(8, 2)
+PG_TILE(8, 1)
+PG_TILE(4, 2)
+PG_TILE(4, 1)
+
+/* The smallest tile that covers mv rows and nv columns. */
+static void
+kernel_avx512(int64_t kc, const float *a, const float *b, float *c, int64_t ldc, int mv, int nv,
+    int mode, const struct pg_post *p, int64_t row0, int64_t col0)
+{
+	if (nv > 16) {
+		if (mv > 8)
+			tile_12x2(kc, a, b, c, ldc, mv, nv, mode, p, row0, col0);
+		else if (mv > 4)
+			tile_8x2(kc, a, b, c, ldc, mv, nv, mode, p, row0, col0);
+		else
+			tile_4x2(kc, a, b, c, ldc, mv, nv, mode, p, row0, col0);
+	} else {
+		if (mv > 8)
+			tile_12x1(kc, a, b, c, ldc, mv, nv, mode, p, row0, col0);
+		else if (mv > 4)
+			tile_8x1(kc, a, b, c, ldc, mv, nv, mode, p, row0, col0);
+		else
+			tile_4x1(kc, a, b, c, ldc, mv, nv, mode, p, row0, col0);
+	}
+}
+
+static int avx512_state;	/* 0 unknown, 1 yes, 2 no; races only write the same value */
 
 static bool
 use_avx512(void)
 {
-	static int state;	/* 0 unknown, 1 yes, 2 no; races only write the same value */
+	int state = avx512_state;
 
 	if (state == 0) {
 		const char *force = getenv("LADDER_CPU");
@@ -166,6 +214,7 @@ use_avx512(void)
 		if (force != NULL && strcmp(force, "generic") == 0)
 			ok = false;
 		state = ok ? 1 : 2;
+		avx512_state = state;
 	}
 	return state == 1;
 }
@@ -287,6 +336,16 @@ bool
 pg_fast(void)
 {
 	return use_avx512();
+}
+
+void
+pg_force_portable(bool on)
+{
+#if LADDER_SIMD_X86
+	avx512_state = on ? 2 : 0;
+#else
+	(void)on;
+#endif
 }
 
 #if LADDER_SIMD_X86

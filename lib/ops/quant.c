@@ -8,6 +8,7 @@
 
 #include "ops/op-data.h"
 #include "ops/qgemm.h"
+#include "ops/simd.h"
 #include "util/banned.h"
 
 static bool
@@ -78,6 +79,55 @@ opt_in(const struct op_ctx *c, size_t i)
 	return i < c->n_in ? c->in[i] : NULL;
 }
 
+#if LADDER_SIMD_X86
+/*
+ * float32 -> int8/uint8 with one scale and zero point, 16 at a time: the same
+ * operations as the scalar loop (divide, round half to even, add the zero
+ * point, saturate), so the results are identical.
+ */
+static LADDER_AVX512 void
+quantize_f32_avx512(const float *x, void *y, int64_t n, float s, float z, bool sign)
+{
+	__m512 vs = _mm512_set1_ps(s), vz = _mm512_set1_ps(z);
+	__m512 lo = _mm512_set1_ps(sign ? -128.0f : 0.0f), hi = _mm512_set1_ps(sign ? 127.0f : 255.0f);
+	int64_t i = 0;
+
+	for (; i + 16 <= n; i += 16) {
+		__m512 v = _mm512_roundscale_ps(_mm512_div_ps(_mm512_loadu_ps(x + i), vs),
+		    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+
+		v = _mm512_min_ps(_mm512_max_ps(_mm512_add_ps(v, vz), lo), hi);
+		_mm_storeu_si128((__m128i *)((uint8_t *)y + i), _mm512_cvtepi32_epi8(_mm512_cvttps_epi32(v)));
+	}
+	for (; i < n; i++) {
+		float v = nearbyintf(x[i] / s) + z;
+
+		v = v < (sign ? -128.0f : 0.0f) ? (sign ? -128.0f : 0.0f) : v;
+		v = v > (sign ? 127.0f : 255.0f) ? (sign ? 127.0f : 255.0f) : v;
+		if (sign)
+			((int8_t *)y)[i] = (int8_t)v;
+		else
+			((uint8_t *)y)[i] = (uint8_t)v;
+	}
+}
+
+static LADDER_AVX512 void
+dequantize_f32_avx512(const void *x, float *y, int64_t n, float s, float z, bool sign)
+{
+	__m512 vs = _mm512_set1_ps(s), vz = _mm512_set1_ps(z);
+	int64_t i = 0;
+
+	for (; i + 16 <= n; i += 16) {
+		__m128i q = _mm_loadu_si128((const __m128i *)((const uint8_t *)x + i));
+		__m512i w = sign ? _mm512_cvtepi8_epi32(q) : _mm512_cvtepu8_epi32(q);
+
+		_mm512_storeu_ps(y + i, _mm512_mul_ps(_mm512_sub_ps(_mm512_cvtepi32_ps(w), vz), vs));
+	}
+	for (; i < n; i++)
+		y[i] = ((float)(sign ? ((const int8_t *)x)[i] : ((const uint8_t *)x)[i]) - z) * s;
+}
+#endif
+
 /* QuantizeLinear */
 
 static int
@@ -112,6 +162,13 @@ quantize_run(struct op_ctx *c, struct ladder_err *err)
 
 	if ((rc = qaxis(c, x, scale, zp, &q, err)) != 0)
 		return rc;
+#if LADDER_SIMD_X86
+	if (q.count == 1 && x->dtype == LADDER_DT_FLOAT && pg_fast() && is_q8(y->dtype)) {
+		quantize_f32_avx512(x->data, y->data, n, (float)op_get_double(scale, 0),
+		    zp ? (float)op_get_double(zp, 0) : 0.0f, y->dtype == LADDER_DT_INT8);
+		return 0;
+	}
+#endif
 	for (int64_t i = 0; i < n; i++) {
 		int64_t k = qindex(&q, i);
 		float s = (float)op_get_double(scale, k);
@@ -163,6 +220,13 @@ dequantize_run(struct op_ctx *c, struct ladder_err *err)
 
 	if ((rc = qaxis(c, x, scale, zp, &q, err)) != 0)
 		return rc;
+#if LADDER_SIMD_X86
+	if (q.count == 1 && is_q8(x->dtype) && y->dtype == LADDER_DT_FLOAT && pg_fast()) {
+		dequantize_f32_avx512(x->data, y->data, n, (float)op_get_double(scale, 0),
+		    zp ? (float)op_get_double(zp, 0) : 0.0f, x->dtype == LADDER_DT_INT8);
+		return 0;
+	}
+#endif
 	for (int64_t i = 0; i < n; i++) {
 		int64_t k = qindex(&q, i);
 		float s = (float)op_get_double(scale, k);

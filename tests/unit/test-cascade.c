@@ -90,6 +90,73 @@ TEST(check_shift_covers_the_check_noise)
 	CHECK_NEAR(p, 0.84 + 1.96 * sqrt(0.84 * 0.16 / 5000), 0.001);
 }
 
+static uint64_t
+binomial_draw(uint64_t n, double p)
+{
+	uint64_t k = 0;
+
+	for (uint64_t i = 0; i < n; i++)
+		k += (double)(rnd() >> 11) * 0x1.0p-53 < p;
+	return k;
+}
+
+/*
+ * Fixed-sequence testing on independent samples (seeded, so exact): a
+ * sequence of nested configurations (sample i is right for configuration j
+ * when u_i < p_j) whose true accuracies p_j fall from above to below the
+ * target in small steps, tested from the top on n evaluation samples; the
+ * pick is checked on m fresh samples.  Returns the fraction of trials whose
+ * pick counted fewer than ceil(target * m).
+ */
+static double
+simulate_misses(uint64_t need, uint64_t n, uint64_t m, double target, int trials)
+{
+	enum { CONFIGS = 81 };
+	double u[1000];
+	int misses = 0;
+
+	for (int r = 0; r < trials; r++) {
+		for (uint64_t i = 0; i < n; i++)
+			u[i] = (double)(rnd() >> 11) * 0x1.0p-53;
+		double sel = -1;
+		for (int j = 0; j < CONFIGS; j++) {
+			double p = target + 0.06 - 0.08 * j / (CONFIGS - 1);
+			uint64_t correct = 0;
+			for (uint64_t i = 0; i < n; i++)
+				correct += u[i] < p;
+			if (correct < need)
+				break;
+			sel = p;
+		}
+		if (sel >= 0 && binomial_draw(m, sel) < ladder_min_count(target, m))
+			misses++;
+	}
+	return (double)misses / trials;
+}
+
+TEST(certified_picks_miss_a_finite_check_at_most_risk)
+{
+	struct ladder_thresholds_options o;
+	const uint64_t n = 400, m = 800;
+	const double target = 0.85;
+
+	ladder_thresholds_options_init(&o);
+	uint64_t k_true = ladder_certify_min_correct(&o, n, 0, target);
+	uint64_t k_check = ladder_certify_min_correct(&o, n, m, target);
+	/* check 0 is the Clopper-Pearson bound at level 1 - risk. */
+	CHECK(ladder_clopper_pearson_lower(k_true, n, 0.95) >= target);
+	CHECK(ladder_clopper_pearson_lower(k_true - 1, n, 0.95) < target);
+	CHECK(k_check > k_true && k_check <= n);
+	rng_state = 7;
+	double with_check = simulate_misses(k_check, n, m, target, 3000);
+	double true_only = simulate_misses(k_true, n, m, target, 3000);
+	/* The guarantee holds for the check; certifying the true accuracy alone does not. */
+	CHECK(with_check <= 0.05);
+	CHECK(true_only > 0.05);
+	/* Larger checks are less noisy and need less. */
+	CHECK(ladder_certify_min_correct(&o, n, 100000, target) < k_check);
+}
+
 TEST(wilson_known_values)
 {
 	CHECK_NEAR(ladder_wilson_lower(90, 100, 0.95), 0.8396444903889079, 1e-9);

@@ -11,6 +11,7 @@
 #include "harness.h"
 #include "ladder.h"
 #include "ops/pgemm.h"
+#include "ops/pgemm8.h"
 
 static uint32_t rng = 12345;
 
@@ -148,6 +149,70 @@ TEST(half_conversions_round_trip)
 	CHECK(memcmp(h, h2, sizeof h) == 0);
 	CHECK(isinf(f[5]) && f[5] > 0);
 	CHECK(f[6] == 0 && signbit(f[6]));
+}
+
+/* The 8-bit GEMM: exact integer sums, so equal to the reference up to the float epilogue. */
+static void
+gemm8_case(int64_t m, int64_t n, int64_t k, int zp, bool portable)
+{
+	int8_t *a = malloc((size_t)(m * k));
+	uint8_t *b = malloc((size_t)(k * n)), *work;
+	int8_t *ap = malloc(pq_packed_a_bytes(m, k));
+	int32_t *rs = malloc((size_t)m * sizeof *rs);
+	float *c = malloc((size_t)(m * n) * sizeof *c), *sc = malloc((size_t)m * sizeof *sc);
+	float *bias = malloc((size_t)m * sizeof *bias);
+	struct pq_matrix bm = { NULL, n, k };
+	struct pg_post post = { .bias = bias, .act = PG_ACT_RELU };
+	int32_t *corr = malloc((size_t)m * sizeof *corr);
+	struct pq_dequant dq = { sc, corr };
+	double worst = 0;
+
+	work = aligned_alloc(64, (pq_work_bytes(k, n) * 2 + 63) / 64 * 64);
+	for (int64_t i = 0; i < m * k; i++)
+		a[i] = (int8_t)(int)(frand() * 127);
+	for (int64_t i = 0; i < k * n; i++)
+		b[i] = (uint8_t)(int)((frand() + 1) * 127);
+	for (int64_t i = 0; i < m; i++) {
+		sc[i] = 0.001f * (1 + (float)i / 10);
+		bias[i] = frand();
+	}
+	bm.p = b;
+	pq_pack_a(a, k, m, k, ap, rs);
+	for (int64_t i = 0; i < m; i++)
+		corr[i] = zp * rs[i];
+	pg_force_portable(portable);
+	pq_gemm(m, n, k, ap, pq_pack_b_matrix, &bm, c, n, &dq, &post, work, 2);
+	pg_force_portable(false);
+	for (int64_t i = 0; i < m; i++) {
+		for (int64_t j = 0; j < n; j++) {
+			int64_t s = 0;
+
+			for (int64_t q = 0; q < k; q++)
+				s += (int64_t)a[i * k + q] * ((int64_t)b[q * n + j] - zp);
+			double v = (double)s * sc[i] + bias[i];
+
+			v = v > 0 ? v : 0;
+			double e = fabs(v - c[i * n + j]) / (1 + fabs(v));
+			if (e > worst)
+				worst = e;
+		}
+	}
+	if (worst > 1e-5)
+		TEST_FAIL_("8-bit %lldx%lldx%lld zp %d%s: error %g", (long long)m, (long long)n,
+		    (long long)k, zp, portable ? " portable" : "", worst);
+	free(a), free(b), free(ap), free(rs), free(c), free(sc), free(bias), free(corr), free(work);
+}
+
+TEST(pgemm8_matches_reference)
+{
+	static const int64_t sizes[][3] = {
+		{ 1, 1, 1 }, { 12, 32, 4 }, { 13, 33, 7 }, { 25, 200, 27 }, { 64, 49, 577 },
+	};
+
+	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+		gemm8_case(sizes[i][0], sizes[i][1], sizes[i][2], 128, false);
+		gemm8_case(sizes[i][0], sizes[i][1], sizes[i][2], 3, true);
+	}
 }
 
 /* ---- fused sessions against unfused ones ---- */
@@ -346,6 +411,161 @@ TEST(fused_conv_equals_unfused)
 		run_case(&cases[i], 1);
 		run_case(&cases[i], 3);
 	}
+}
+
+/* x -> QuantizeLinear -> q (output) -> DequantizeLinear -> d (output). */
+static void
+quant_roundtrip(enum ladder_dtype qdt, float scale, int zp, bool portable, void *q, float *d,
+    const float *x, int64_t n)
+{
+	struct ladder_model *m = ladder_model_new(8, 13);
+	struct ladder_graph *g = &m->graph;
+	struct ladder_exec *ex = NULL;
+	struct ladder_err err = { 0 };
+	int64_t dims[1] = { n };
+	uint8_t zb = (uint8_t)zp;
+	int8_t zs = (int8_t)zp;
+	const char *qin[3] = { "x", "s", "z" }, *qout[1] = { "q" };
+	const char *din[3] = { "q", "s", "z" }, *dout[1] = { "d" };
+	struct ladder_tensor in = { .name = "x", .dtype = LADDER_DT_FLOAT, .rank = 1, .dims = { n },
+		.data = (void *)x, .bytes = (size_t)n * sizeof *x };
+
+	ladder_graph_add_input(m, g, "x", LADDER_DT_FLOAT, 1, dims, NULL);
+	ladder_graph_add_initializer(m, g, "s", LADDER_DT_FLOAT, 0, NULL, &scale);
+	ladder_graph_add_initializer(m, g, "z", qdt, 0, NULL,
+	    qdt == LADDER_DT_INT8 ? (void *)&zs : (void *)&zb);
+	ladder_graph_add_node(m, g, "QuantizeLinear", "q", 3, qin, 1, qout);
+	ladder_graph_add_node(m, g, "DequantizeLinear", "d", 3, din, 1, dout);
+	ladder_graph_add_output(m, g, "q", qdt, 1, dims, NULL);
+	ladder_graph_add_output(m, g, "d", LADDER_DT_FLOAT, 1, dims, NULL);
+	pg_force_portable(portable);
+	CHECK_OK(ladder_exec_new(m, NULL, &ex, &err), &err);
+	if (ex != NULL && ladder_exec_run(ex, &in, 1, &err) == 0) {
+		memcpy(q, ladder_exec_output(ex, 0)->data, (size_t)n);
+		memcpy(d, ladder_exec_output(ex, 1)->data, (size_t)n * sizeof *d);
+	} else {
+		TEST_FAIL_("quantize model: %s", err.msg);
+	}
+	pg_force_portable(false);
+	ladder_exec_free(ex);
+	ladder_model_free(m);
+}
+
+TEST(quantize_fast_equals_portable)
+{
+	enum { N = 203 };
+	float x[N], d1[N], d2[N];
+	uint8_t q1[N], q2[N];
+
+	for (int i = 0; i < N; i++)	/* ties (k + 0.5) * scale, saturation both ways */
+		x[i] = i % 3 == 0 ? ((float)(i - 100) + 0.5f) * 0.25f : frand() * 80.0f;
+	for (int t = 0; t < 2; t++) {
+		enum ladder_dtype qdt = t == 0 ? LADDER_DT_UINT8 : LADDER_DT_INT8;
+		int zp = t == 0 ? 128 : -3;
+
+		quant_roundtrip(qdt, 0.25f, zp, false, q1, d1, x, N);
+		quant_roundtrip(qdt, 0.25f, zp, true, q2, d2, x, N);
+		CHECK(memcmp(q1, q2, N) == 0);
+		CHECK(memcmp(d1, d2, sizeof d1) == 0);
+	}
+}
+
+/* x -> Q -> DQ -> Conv(W = DQ(w_q, per-channel scale)) -> Relu: QConv against the float QDQ path. */
+static void
+qdq_case(int64_t c, int64_t m, int64_t hw, int64_t k, int64_t stride, int64_t pad, int64_t group)
+{
+	struct ladder_model *mod = ladder_model_new(8, 13);
+	struct ladder_graph *g = &mod->graph;
+	int64_t xd[4] = { 1, c, hw, hw }, wd[4] = { m, c / group, k, k }, md[1] = { m };
+	int64_t nw = wd[0] * wd[1] * wd[2] * wd[3];
+	int8_t *wq = malloc((size_t)nw), *wz0 = calloc((size_t)m, 1);
+	float *ws = malloc((size_t)m * sizeof *ws), *b = malloc((size_t)m * sizeof *b);
+	float xs = 0.02f;
+	uint8_t xz = 120;
+	int64_t ks[2] = { k, k }, st[2] = { stride, stride }, pads[4] = { pad, pad, pad, pad };
+	int64_t o = (hw + 2 * pad - k) / stride + 1, yd[4] = { 1, m, o, o };
+	int64_t nx = c * hw * hw;
+	float *x = malloc((size_t)nx * sizeof *x);
+	struct ladder_exec *ex[2] = { NULL, NULL };
+	struct ladder_err err = { 0 };
+
+	for (int64_t i = 0; i < nw; i++)
+		wq[i] = (int8_t)(int)(frand() * 127);
+	for (int64_t i = 0; i < m; i++) {
+		ws[i] = 0.001f + 0.0001f * (float)i;
+		b[i] = frand();
+	}
+	for (int64_t i = 0; i < nx; i++)
+		x[i] = frand() * 2;
+	ladder_graph_add_input(mod, g, "x", LADDER_DT_FLOAT, 4, xd, NULL);
+	ladder_graph_add_initializer(mod, g, "xs", LADDER_DT_FLOAT, 0, NULL, &xs);
+	ladder_graph_add_initializer(mod, g, "xz", LADDER_DT_UINT8, 0, NULL, &xz);
+	ladder_graph_add_initializer(mod, g, "wq", LADDER_DT_INT8, 4, wd, wq);
+	ladder_graph_add_initializer(mod, g, "ws", LADDER_DT_FLOAT, 1, md, ws);
+	ladder_graph_add_initializer(mod, g, "wz", LADDER_DT_INT8, 1, md, wz0);
+	ladder_graph_add_initializer(mod, g, "b", LADDER_DT_FLOAT, 1, md, b);
+	const char *q_in[3] = { "x", "xs", "xz" }, *q_out[1] = { "xq" };
+	const char *dx_in[3] = { "xq", "xs", "xz" }, *dx_out[1] = { "xf" };
+	const char *dw_in[3] = { "wq", "ws", "wz" }, *dw_out[1] = { "wf" };
+	const char *c_in[3] = { "xf", "wf", "b" }, *c_out[1] = { "conv" };
+	const char *r_in[1] = { "conv" }, *r_out[1] = { "y" };
+
+	ladder_graph_add_node(mod, g, "QuantizeLinear", "q", 3, q_in, 1, q_out);
+	ladder_graph_add_node(mod, g, "DequantizeLinear", "dqx", 3, dx_in, 1, dx_out);
+	struct ladder_node *dw = ladder_graph_add_node(mod, g, "DequantizeLinear", "dqw", 3, dw_in,
+	    1, dw_out);
+	ladder_node_set_int(mod, dw, "axis", 0);
+	struct ladder_node *cv = ladder_graph_add_node(mod, g, "Conv", "conv", 3, c_in, 1, c_out);
+	ladder_node_set_ints(mod, cv, "kernel_shape", 2, ks);
+	ladder_node_set_ints(mod, cv, "strides", 2, st);
+	ladder_node_set_ints(mod, cv, "pads", 4, pads);
+	ladder_node_set_int(mod, cv, "group", group);
+	ladder_graph_add_node(mod, g, "Relu", "relu", 1, r_in, 1, r_out);
+	ladder_graph_add_output(mod, g, "y", LADDER_DT_FLOAT, 4, yd, NULL);
+
+	struct ladder_tensor in = { .name = "x", .dtype = LADDER_DT_FLOAT, .rank = 4,
+		.dims = { 1, c, hw, hw }, .data = x, .bytes = (size_t)nx * sizeof *x };
+
+	for (int f = 0; f < 2; f++) {
+		struct ladder_exec_options op = { .threads = 2, .no_fusion = f == 0, .time_nodes = true };
+
+		CHECK_OK(ladder_exec_new(mod, &op, &ex[f], &err), &err);
+		if (ex[f] == NULL)
+			goto out;
+		CHECK_OK(ladder_exec_run(ex[f], &in, 1, &err), &err);
+		if (err.code != 0)
+			goto out;
+	}
+	if (pq_fast()) {
+		bool seen = false;
+
+		for (size_t i = 0; i < ladder_exec_n_nodes(ex[1]); i++) {
+			const char *nm, *opt;
+			double ms;
+
+			ladder_exec_node_time(ex[1], i, &nm, &opt, &ms);
+			seen = seen || strcmp(opt, "QConv") == 0;
+		}
+		CHECK(seen);
+	}
+	const float *ya = ladder_exec_output(ex[0], 0)->data, *yb = ladder_exec_output(ex[1], 0)->data;
+
+	for (int64_t i = 0; i < m * o * o; i++)
+		CHECK_NEAR(ya[i], yb[i], 1e-5 * (1 + fabsf(ya[i])));
+out:
+	ladder_exec_free(ex[0]);
+	ladder_exec_free(ex[1]);
+	ladder_model_free(mod);
+	free(wq), free(wz0), free(ws), free(b), free(x);
+}
+
+TEST(qconv_equals_float_qdq)
+{
+	qdq_case(3, 16, 12, 3, 1, 1, 1);
+	qdq_case(8, 20, 15, 3, 2, 1, 1);
+	qdq_case(6, 12, 9, 1, 1, 0, 1);
+	qdq_case(8, 8, 11, 3, 1, 1, 4);
+	qdq_case(33, 40, 7, 3, 1, 1, 1);
 }
 
 TEST_MAIN()
