@@ -156,6 +156,7 @@ FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
 # readers; profile.json and hardware profiles pull in the executor).
 FUZZ_LIB_SRC := $(sort $(wildcard lib/util/*.c lib/ir/*.c lib/onnx/*.c lib/data/*.c))
 FUZZ_EXTRA_fuzz-profile := $(sort $(wildcard lib/profile/*.c lib/exec/*.c lib/ops/*.c))
+FUZZ_EXTRA_fuzz-plan := $(sort $(wildcard lib/plan/*.c))
 
 fuzz: $(FUZZ_BIN)
 

@@ -10,6 +10,14 @@
 #include "util/banned.h"
 
 enum { BASE_CLOUD, BASE_EDGE, BASE_DEVICE, BASE_GREEDY, BASE_COUNT };
+/*
+ * A baseline is optimal (within the gap), feasible (stopped by the time
+ * limit, or the greedy heuristic), infeasible (proven), or has no plan: the
+ * solver found none in its time and did not prove there is none, or the
+ * greedy heuristic failed.
+ */
+enum base_status { BS_OPTIMAL, BS_FEASIBLE, BS_INFEASIBLE, BS_NONE };
+static const char *const base_status_names[] = { "optimal", "feasible", "infeasible", "no plan" };
 static const char *const base_names[BASE_COUNT] = { "cloud-only", "edge-only", "device-only",
 	"greedy" };
 
@@ -25,6 +33,7 @@ struct ladder_plan {
 	int rows, cols;
 	char *source;			/* where the final plan came from: "mip", "greedy", ... */
 	bool base_done[BASE_COUNT], base_feasible[BASE_COUNT];
+	int base_status[BASE_COUNT];	/* enum base_status */
 	double base_cost[BASE_COUNT];
 	size_t n_unserved;
 	char **unserved;
@@ -182,14 +191,16 @@ solve_all(struct ladder_plan *p, const struct ladder_plan_options *opt,
 	struct plan_model *m = &p->model;
 	double tl = opt->time_limit_s > 0 ? opt->time_limit_s : 10;
 	double gap = opt->gap > 0 ? opt->gap : 0.005;
-	struct plan_solution best, tmp;
+	struct plan_solution best, tmp, seed;
 	struct plan_mip_result r;
 	bool *allowed = calloc(m->n_options + 1, sizeof *allowed);
 	double *unserved = NULL;
 	uint64_t t_start = ladder_now_ns();
 	int rc;
 
-	if (allowed == NULL || plan_solution_init(&best, m) != 0 || plan_solution_init(&tmp, m) != 0)
+	memset(&seed, 0, sizeof seed);
+	if (allowed == NULL || plan_solution_init(&best, m) != 0 || plan_solution_init(&tmp, m) != 0 ||
+	    plan_solution_init(&seed, m) != 0)
 		return ladder_errf(err, LADDER_ENOMEM, "planner: out of memory");
 	if ((rc = explain_no_options(p)) != 0)
 		goto out;
@@ -204,12 +215,30 @@ solve_all(struct ladder_plan *p, const struct ladder_plan_options *opt,
 		p->base_done[b] = true;
 		if (b == BASE_GREEDY) {
 			plan_greedy(m, allowed, &tmp);
+			p->base_status[b] = tmp.feasible ? BS_FEASIBLE : BS_NONE;
 		} else {
-			if ((rc = plan_mip_solve(m, allowed, NULL, tl / 4, gap, &r, err)) != 0)
+			/*
+			 * The greedy plan within the same options is the solver's
+			 * start, so a baseline stopped by the time limit is never
+			 * reported without a plan when a simple one exists.
+			 */
+			plan_greedy(m, allowed, &seed);
+			if ((rc = plan_mip_solve(m, allowed, seed.feasible ? &seed : NULL, tl / 4, gap,
+			    &r, err)) != 0)
 				goto out;
 			tmp.feasible = false;
 			if (r.x != NULL)
 				plan_round_repair(m, allowed, r.x, &tmp);
+			if (seed.feasible && (!tmp.feasible || seed.cost < tmp.cost - 1e-12))
+				plan_solution_copy(&tmp, &seed, m);
+			if (r.status == 2)
+				p->base_status[b] = BS_INFEASIBLE;
+			else if (!tmp.feasible)
+				p->base_status[b] = BS_NONE;
+			else if (r.status == 0 && tmp.cost <= r.objective + 1e-9 + gap * fabs(r.objective))
+				p->base_status[b] = BS_OPTIMAL;
+			else
+				p->base_status[b] = BS_FEASIBLE;
 			plan_mip_result_release(&r);
 		}
 		p->base_feasible[b] = tmp.feasible;
@@ -295,6 +324,7 @@ out:
 	free(unserved);
 	plan_solution_release(&best);
 	plan_solution_release(&tmp);
+	plan_solution_release(&seed);
 	return rc;
 }
 
@@ -671,7 +701,8 @@ make_json(struct ladder_plan *p, const struct ladder_plan_options *opt)
 	for (int b = 0; b < BASE_COUNT; b++) {
 		if (!p->base_done[b])
 			continue;
-		json_array_append_new(arr, json_pack("{s:s, s:b, s:o}", "name", base_names[b],
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:b, s:o}", "name", base_names[b],
+		    "status", base_status_names[p->base_status[b]],
 		    "feasible", p->base_feasible[b], "cost_per_hour", p->base_feasible[b] ?
 		    json_real(tidy(p->base_cost[b])) : json_null()));
 	}
@@ -822,11 +853,14 @@ make_summary(struct ladder_plan *p)
 				if (!p->base_done[i])
 					continue;
 				if (!p->base_feasible[i])
-					ladder_buf_addf(&b, "%-12s %12s  -\n", base_names[i], "infeasible");
+					ladder_buf_addf(&b, "%-12s %12s  -\n", base_names[i],
+					    base_status_names[p->base_status[i]]);
 				else
-					ladder_buf_addf(&b, "%-12s %12.4f  %.1f%%\n", base_names[i],
+					ladder_buf_addf(&b, "%-12s %12.4f  %.1f%%%s\n", base_names[i],
 					    p->base_cost[i], p->base_cost[i] > 0 ? 100 *
-					    (p->base_cost[i] - p->sol.cost) / p->base_cost[i] : 0);
+					    (p->base_cost[i] - p->sol.cost) / p->base_cost[i] : 0,
+					    p->base_status[i] == BS_FEASIBLE && i != BASE_GREEDY ?
+					    "  (time limit: not proven optimal)" : "");
 			}
 		}
 		if (p->explained) {

@@ -181,6 +181,8 @@ check_baselines(struct brute *b, const struct ladder_plan *plan)
 			brute_class(b, 0);
 			b->allowed = NULL;
 			CHECK(json_is_true(json_object_get(e, "feasible")) == isfinite(b->best));
+			CHECK_EQ_STR(json_string_value(json_object_get(e, "status")),
+			    isfinite(b->best) ? "optimal" : "infeasible");
 			if (isfinite(b->best))
 				CHECK_NEAR(json_number_value(json_object_get(e, "cost_per_hour")), b->best,
 				    1e-7 + 1e-7 * b->best);
