@@ -418,6 +418,10 @@ TEST(fused_conv_equals_unfused)
 		{ 5, 20, 30, 3, 1, 1, 1, 1, true, false, false, "Relu", LADDER_DT_FLOAT },
 		{ 8, 16, 44, 3, 1, 2, 2, 2, false, false, false, "LeakyRelu", LADDER_DT_FLOAT },
 		{ 3, 13, 64, 5, 1, 2, 1, 1, true, true, false, "Clip", LADDER_DT_FLOAT },
+		{ 3, 16, 64, 7, 2, 3, 1, 1, false, false, false, "Relu", LADDER_DT_FLOAT },
+		{ 4, 10, 61, 3, 2, 1, 1, 1, true, false, false, NULL, LADDER_DT_FLOAT },
+		{ 16, 30, 14, 3, 1, 1, 1, 1, true, false, false, "Relu", LADDER_DT_FLOAT },
+		{ 8, 12, 13, 3, 1, 1, 1, 2, false, false, false, "Clip", LADDER_DT_FLOAT },
 		{ 4, 24, 11, 3, 1, 1, 1, 1, true, false, false, "Relu", LADDER_DT_FLOAT16 },
 		{ 6, 6, 15, 3, 2, 1, 1, 6, false, false, false, "Clip", LADDER_DT_FLOAT16 },
 	};
