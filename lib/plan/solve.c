@@ -989,6 +989,16 @@ plan_mip_solve(const struct plan_model *m, const bool *allowed,
 	iocp.msg_lev = GLP_MSG_OFF;
 	iocp.presolve = GLP_OFF;	/* measured best on this shape (DESIGN.md) */
 	iocp.mip_gap = gap;
+	/*
+	 * Gomory mixed-integer cuts: where capacity binds (instances of shared
+	 * hubs and cameras as fixed charges) the LP bound is weak and branching
+	 * alone stalls; measured on heavy 50-camera cities, 10 s at a 0.8-2%
+	 * gap became 0.3-0.5 s to a gap under 0.5%, and a 10-camera platform
+	 * 10 s at 4.7% became 1.3 s at 0.5%.  No cost on the benchmark cities,
+	 * whose root LP is integral.  MIR, cover and clique cuts did not help;
+	 * hybrid pseudocost branching was erratic.
+	 */
+	iocp.gmi_cuts = GLP_ON;
 	iocp.cb_func = mip_callback;
 	iocp.cb_info = &cb;
 	{
