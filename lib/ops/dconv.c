@@ -25,15 +25,25 @@
 
 /*
  * The tile shapes: one output row, 32 outputs, stride 1 or 2 along the row;
- * or two output rows of up to 16 (narrow maps such as 14 x 14), stride 1.
+ * or, for narrow maps (14 x 14, 7 x 7...), whole output rows: P = 16 / width
+ * consecutive rows per vector, 2P rows per tile (stride 1).  Consecutive
+ * output rows are contiguous in memory, so each vector still stores at once.
  */
-enum dc_mode { DC_ROW32, DC_ROW32_S2, DC_TWO_ROWS };
+enum dc_mode { DC_ROW32, DC_ROW32_S2, DC_ROWS, DC_ROWS_P };	/* DC_ROWS_P: P > 1 */
+
+#define DC_MAX_P 4
 
 static int
 dc_mode_of(const struct conv_geom *g)
 {
-	if (g->out[2] <= 16)
-		return g->stride[2] == 1 && g->out[2] >= 12 ? DC_TWO_ROWS : -1;
+	if (g->out[2] <= 16) {
+		int64_t p = 16 / g->out[2];
+
+		/* At least 12 of 16 lanes used: widths 4, 5, 6(no), 7, 8, 12..16. */
+		if (g->stride[2] != 1 || p > DC_MAX_P || p * g->out[2] < 12)
+			return -1;
+		return p == 1 ? DC_ROWS : DC_ROWS_P;
+	}
 	int64_t chunks = (g->out[2] + 31) / 32;
 
 	/* Worth it when few lanes are wasted: rows of 24 or more. */
@@ -59,8 +69,9 @@ struct dc_job {
 	const float *ap;	/* the group's packed weights */
 	float *y;		/* the group's first output channel */
 	const struct pg_post *post;	/* bias and z already at the group */
-	int64_t mg, cg, chunks;
+	int64_t mg, cg, chunks, p;	/* p: output rows per vector (DC_ROWS) */
 	int mode;
+	__mmask16 sub[DC_MAX_KW][DC_MAX_P];	/* DC_ROWS: lanes of row s of a vector, per kw */
 	/* Load masks per (chunk, kernel column): 4 vectors of 16 inputs (stride 2 reads 64). */
 	__mmask16 m[DC_MAX_CHUNKS][DC_MAX_KW][4];
 	__mmask16 om0[DC_MAX_CHUNKS], om1[DC_MAX_CHUNKS];
@@ -72,7 +83,7 @@ struct dc_steps {
 	int32_t xoff[DC_MAX_K];	/* from the group's input: channel, row and column offset */
 	int32_t koff[DC_MAX_K];	/* k, the row of the packed weights */
 	uint8_t kw[DC_MAX_K];
-	uint8_t rows[DC_MAX_K];	/* DC_TWO_ROWS: bit 0 first row inside, bit 1 second row */
+	uint8_t rows[DC_MAX_K];	/* DC_ROWS: bit r set when tile row r reads inside the input */
 };
 
 static inline __attribute__((always_inline)) LADDER_AVX512 void
@@ -109,11 +120,25 @@ dc_tile(const int R, const int MODE, const struct dc_job *jb, const struct dc_st
 			    _mm512_maskz_loadu_ps(mk[kw][1], q + 16));
 			b1 = _mm512_permutex2var_ps(_mm512_maskz_loadu_ps(mk[kw][2], q + 32), evens,
 			    _mm512_maskz_loadu_ps(mk[kw][3], q + 48));
-		} else {
+		} else if (MODE == DC_ROWS) {
 			__mmask16 r0 = rows[t] & 1 ? mk[kw][0] : 0, r1 = rows[t] & 2 ? mk[kw][0] : 0;
 
 			b0 = _mm512_maskz_loadu_ps(r0, q);
 			b1 = _mm512_maskz_loadu_ps(r1, q + next_row);
+		} else {
+			/* Row s of vector v reads input row (v * P + s) rows down, shifted by s * width. */
+			const int64_t P = jb->p, w = g->out[2];
+			unsigned rb = rows[t];
+
+			b0 = _mm512_setzero_ps();
+			b1 = _mm512_setzero_ps();
+			for (int64_t sr = 0; sr < P; sr++) {
+				__mmask16 m0 = (rb >> sr) & 1 ? jb->sub[kw][sr] : 0;
+				__mmask16 m1 = (rb >> (P + sr)) & 1 ? jb->sub[kw][sr] : 0;
+
+				b0 = _mm512_mask_loadu_ps(b0, m0, q + sr * next_row - sr * w);
+				b1 = _mm512_mask_loadu_ps(b1, m1, q + (P + sr) * next_row - sr * w);
+			}
 		}
 #pragma GCC unroll 12
 		for (int r = 0; r < R; r++) {
@@ -125,11 +150,18 @@ dc_tile(const int R, const int MODE, const struct dc_job *jb, const struct dc_st
 	}
 	/* Where the two halves go: the rest of one row, or the next output row. */
 	int64_t col0 = oh * g->out[2] + ch * 32;
-	int64_t col1 = MODE == DC_TWO_ROWS ? col0 + g->out[2] : col0 + 16;
+	int64_t col1 = MODE >= DC_ROWS ? col0 + jb->p * g->out[2] : col0 + 16;
 	__mmask16 o0 = jb->om0[ch], o1 = jb->om1[ch];
 
-	if (MODE == DC_TWO_ROWS && oh + 1 >= g->out[1])
-		o1 = 0;
+	if (MODE >= DC_ROWS) {
+		/* Rows past the map's last are not stored. */
+		int64_t left = g->out[1] - oh;
+
+		if (left < jb->p)
+			o0 = pg_range_mask16(0, left * g->out[2]);
+		o1 = left <= jb->p ? 0 : left < 2 * jb->p ?
+		    pg_range_mask16(0, (left - jb->p) * g->out[2]) : o1;
+	}
 	/* Unrolled with constant indices, so the accumulators never leave registers. */
 #pragma GCC unroll 12
 	for (int r = 0; r < R; r++) {
@@ -172,23 +204,28 @@ DC_TILE(4, 1)
 DC_TILE(12, 2)
 DC_TILE(8, 2)
 DC_TILE(4, 2)
+DC_TILE(12, 3)
+DC_TILE(8, 3)
+DC_TILE(4, 3)
 
 typedef void (*dc_tile_fn)(const struct dc_job *, const struct dc_steps *, int64_t, int64_t,
     const float *, int64_t, int);
 
-static const dc_tile_fn dc_tiles[3][3] = {
+static const dc_tile_fn dc_tiles[4][3] = {
 	{ dc_tile_12_0, dc_tile_8_0, dc_tile_4_0 },
 	{ dc_tile_12_1, dc_tile_8_1, dc_tile_4_1 },
 	{ dc_tile_12_2, dc_tile_8_2, dc_tile_4_2 },
+	{ dc_tile_12_3, dc_tile_8_3, dc_tile_4_3 },
 };
 
-/* Task: one output row (two for DC_TWO_ROWS), every chunk and every 12-channel panel. */
+/* Task: one output row (2P for DC_ROWS), every chunk and every 12-channel panel. */
 static void
 dc_row(void *ctx, int64_t task, int worker)
 {
 	const struct dc_job *jb = ctx;
 	const struct conv_geom *g = jb->g;
-	int64_t kdim = jb->cg * g->k_sp, oh = jb->mode == DC_TWO_ROWS ? 2 * task : task;
+	int64_t kdim = jb->cg * g->k_sp, oh = jb->mode >= DC_ROWS ? 2 * jb->p * task : task;
+	int64_t nrows = jb->mode >= DC_ROWS ? 2 * jb->p : 1;
 	int64_t s2 = jb->mode == DC_ROW32_S2 ? 2 : 1;
 	static _Thread_local struct dc_steps st;	/* about 46 KB: not on the stack */
 
@@ -198,10 +235,14 @@ dc_row(void *ctx, int64_t task, int worker)
 	for (int64_t c = 0, k = 0; c < jb->cg; c++) {
 		for (int64_t kh = 0; kh < g->k[1]; kh++) {
 			int64_t ih = oh * g->stride[1] - g->pad_b[1] + kh * g->dil[1];
-			int rows = (ih >= 0 && ih < g->in[1]) |
-			    (jb->mode == DC_TWO_ROWS && oh + 1 < g->out[1] && ih + g->stride[1] >= 0 &&
-			    ih + g->stride[1] < g->in[1]) << 1;
+			int rows = 0;
 
+			for (int64_t r = 0; r < nrows; r++) {
+				int64_t ihr = ih + r * g->stride[1];
+
+				if (oh + r < g->out[1] && ihr >= 0 && ihr < g->in[1])
+					rows |= 1 << r;
+			}
 			for (int64_t kw = 0; kw < g->k[2]; kw++, k++) {
 				if (rows == 0)
 					continue;
@@ -239,10 +280,20 @@ dconv_run(const struct conv_geom *g, const float *x, const float *ap, float *y,
 	job.mg = g->m / g->group;
 	job.cg = g->c / g->group;
 	job.mode = dc_mode_of(g);
-	job.chunks = job.mode == DC_TWO_ROWS ? 1 : (g->out[2] + 31) / 32;
+	job.chunks = job.mode >= DC_ROWS ? 1 : (g->out[2] + 31) / 32;
+	job.p = job.mode >= DC_ROWS ? 16 / g->out[2] : 1;
+	if (job.mode >= DC_ROWS) {
+		for (int64_t kw = 0; kw < g->k[2]; kw++) {
+			int64_t b = kw * g->dil[2] - g->pad_b[2];
+			__mmask16 cols = pg_range_mask16(b, g->in[2]) & pg_range_mask16(0, g->out[2]);
+
+			for (int64_t sr = 0; sr < job.p; sr++)
+				job.sub[kw][sr] = (__mmask16)(cols << (sr * g->out[2]));
+		}
+	}
 	for (int64_t ch = 0; ch < job.chunks; ch++) {
-		if (job.mode == DC_TWO_ROWS) {
-			job.om0[ch] = job.om1[ch] = pg_range_mask16(0, g->out[2]);
+		if (job.mode >= DC_ROWS) {
+			job.om0[ch] = job.om1[ch] = pg_range_mask16(0, job.p * g->out[2]);
 		} else {
 			job.om0[ch] = pg_range_mask16(ch * 32, g->out[2]);
 			job.om1[ch] = pg_range_mask16(ch * 32 + 16, g->out[2]);
@@ -259,15 +310,16 @@ dconv_run(const struct conv_geom *g, const float *x, const float *ap, float *y,
 					int64_t idx = 16 * q + l;	/* offset from b */
 					int64_t lane = idx / s2;
 
-					if (idx % s2 == 0 && (job.mode == DC_TWO_ROWS ? lane < g->out[2] :
-					    ch * 32 + lane < g->out[2]) && lane < (job.mode == DC_TWO_ROWS ? 16 : 32))
+					if (idx % s2 == 0 && (job.mode >= DC_ROWS ? lane < g->out[2] :
+					    ch * 32 + lane < g->out[2]) && lane < (job.mode >= DC_ROWS ? 16 : 32))
 						out |= (__mmask16)(1u << l);
 				}
 				job.m[ch][kw][q] = in & out;
 			}
 		}
 	}
-	op_parallel_for(threads, job.mode == DC_TWO_ROWS ? (g->out[1] + 1) / 2 : g->out[1], dc_row,
+	op_parallel_for(threads, job.mode >= DC_ROWS ?
+	    (g->out[1] + 2 * job.p - 1) / (2 * job.p) : g->out[1], dc_row,
 	    &job);
 }
 #else

@@ -422,6 +422,11 @@ TEST(fused_conv_equals_unfused)
 		{ 4, 10, 61, 3, 2, 1, 1, 1, true, false, false, NULL, LADDER_DT_FLOAT },
 		{ 16, 30, 14, 3, 1, 1, 1, 1, true, false, false, "Relu", LADDER_DT_FLOAT },
 		{ 8, 12, 13, 3, 1, 1, 1, 2, false, false, false, "Clip", LADDER_DT_FLOAT },
+		{ 40, 30, 7, 3, 1, 1, 1, 1, true, false, false, "Relu", LADDER_DT_FLOAT },
+		{ 9, 14, 9, 3, 1, 1, 1, 1, true, true, false, "LeakyRelu", LADDER_DT_FLOAT },
+		{ 6, 20, 8, 3, 1, 2, 2, 1, false, false, false, NULL, LADDER_DT_FLOAT },
+		{ 5, 16, 6, 3, 1, 1, 1, 1, true, false, false, "Relu", LADDER_DT_FLOAT },
+		{ 5, 16, 4, 3, 1, 1, 1, 1, true, false, false, "Clip", LADDER_DT_FLOAT },
 		{ 4, 24, 11, 3, 1, 1, 1, 1, true, false, false, "Relu", LADDER_DT_FLOAT16 },
 		{ 6, 6, 15, 3, 2, 1, 1, 6, false, false, false, "Clip", LADDER_DT_FLOAT16 },
 	};
