@@ -558,6 +558,7 @@ conv_depthwise(const struct conv_geom *g, const float *xd, const float *wd, cons
 }
 
 #define DW_MAX_CHUNKS 32	/* output rows up to 512 wide */
+#define DW_ROWS 4		/* output rows computed together */
 #define DW_MAX_K 16
 
 #if LADDER_SIMD_X86
@@ -597,39 +598,54 @@ dw_plane_avx512(void *ctx, int64_t plane, int worker)
 	__m512 bv = _mm512_set1_ps(p->bias != NULL ? p->bias[ch] : 0.0f);
 
 	(void)worker;
-	for (int64_t oh = 0; oh < out1; oh++) {
+	/*
+	 * Four output rows at a time: four independent chains of FMAs (one chain
+	 * would wait on the FMA latency at every kernel tap).
+	 */
+	for (int64_t oh0 = 0; oh0 < out1; oh0 += DW_ROWS) {
 		for (int64_t c = 0; c < jb->chunks; c++) {
-			__m512 acc = bv;
+			__m512 acc[DW_ROWS];
 
+#pragma GCC unroll 4
+			for (int r = 0; r < DW_ROWS; r++)
+				acc[r] = bv;
 			for (int64_t kh = 0; kh < kh_n; kh++) {
-				int64_t ih = oh * s1 - g->pad_b[1] + kh * g->dil[1];
-
-				if (ih < 0 || ih >= in1)
-					continue;
-				const float *xrow = x + ih * in2;
 				const float *wr = w + kh * kw_n;
 
-				if (s2 == 1) {
-					for (int64_t kw = 0; kw < kw_n; kw++)
-						acc = _mm512_fmadd_ps(_mm512_set1_ps(wr[kw]),
-						    _mm512_maskz_loadu_ps(jb->mlo[c][kw], xrow + jb->base[c][kw]),
-						    acc);
-				} else {
-					for (int64_t kw = 0; kw < kw_n; kw++) {
-						const float *q = xrow + jb->base[c][kw];
-						__m512 lo = _mm512_maskz_loadu_ps(jb->mlo[c][kw], q);
-						__m512 hi = _mm512_maskz_loadu_ps(jb->mhi[c][kw], q + 16);
+				for (int64_t kw = 0; kw < kw_n; kw++) {
+					__m512 wv = _mm512_set1_ps(wr[kw]);
+					__mmask16 mlo = jb->mlo[c][kw], mhi = jb->mhi[c][kw];
+					int64_t base = jb->base[c][kw];
 
-						acc = _mm512_fmadd_ps(_mm512_set1_ps(wr[kw]),
-						    _mm512_permutex2var_ps(lo, evens, hi), acc);
+#pragma GCC unroll 4
+					for (int r = 0; r < DW_ROWS; r++) {
+						int64_t ih = (oh0 + r) * s1 - g->pad_b[1] + kh * g->dil[1];
+
+						if (oh0 + r >= out1 || ih < 0 || ih >= in1)
+							continue;
+						const float *q = x + ih * in2 + base;
+						__m512 xv = _mm512_maskz_loadu_ps(mlo, q);
+
+						if (s2 != 1)
+							xv = _mm512_permutex2var_ps(xv, evens,
+							    _mm512_maskz_loadu_ps(mhi, q + 16));
+						acc[r] = _mm512_fmadd_ps(wv, xv, acc[r]);
 					}
 				}
 			}
-			if (z != NULL)
-				acc = _mm512_add_ps(acc,
-				    _mm512_maskz_loadu_ps(jb->om[c], z + oh * out2 + c * 16));
-			acc = pg_post_vec(p, acc);
-			_mm512_mask_storeu_ps(y + oh * out2 + c * 16, jb->om[c], acc);
+#pragma GCC unroll 4
+			for (int r = 0; r < DW_ROWS; r++) {
+				int64_t oh = oh0 + r;
+
+				if (oh >= out1)
+					break;
+				__m512 v = acc[r];
+
+				if (z != NULL)
+					v = _mm512_add_ps(v,
+					    _mm512_maskz_loadu_ps(jb->om[c], z + oh * out2 + c * 16));
+				_mm512_mask_storeu_ps(y + oh * out2 + c * 16, jb->om[c], pg_post_vec(p, v));
+			}
 		}
 	}
 }
