@@ -229,6 +229,9 @@ qdq_conv(const struct ladder_graph *g, const struct ladder_node *cv, long *dqx, 
 	wq = initializer(g, w->inputs[0]);
 	if (wq == NULL || wq->dtype != LADDER_DT_INT8 || wq->rank < 3 || wq->data == NULL)
 		return false;
+	/* Fewer than 4 input channels (a first layer on raw pixels): the float path is faster. */
+	if (wq->dims[1] < 4)
+		return false;
 	const struct ladder_tensor *ws = initializer(g, w->inputs[1]);
 
 	if (ws == NULL || ws->dtype != LADDER_DT_FLOAT ||

@@ -17,6 +17,7 @@
 
 #include "ops/conv.h"
 #include "ops/pgemm8.h"
+#include "ops/qdconv.h"
 #include "ops/simd.h"
 #include "util/banned.h"
 
@@ -32,6 +33,7 @@ struct qconv_state {
 	float *scale;			/* per output channel: x_scale * w_scale */
 	int32_t *corr;			/* per output channel: x_zp * sum of the weights */
 	uint8_t zx;
+	bool direct;			/* packed for qdconv_run (k reordered) */
 };
 
 static int
@@ -82,17 +84,28 @@ qconv_params(struct op_ctx *c, const struct conv_geom *g, struct ladder_err *err
 	}
 	if (st->packed != NULL && st->packed_src == w->data)
 		return 0;
-	size_t per = pq_packed_a_bytes(mg, kdim);
+	bool direct = qdconv_suits(g);
+	int64_t kp = direct ? qdconv_k(g) : kdim;
+	size_t per = pq_packed_a_bytes(mg, kp);
 	int32_t *rs = ladder_arena_alloc(c->arena, (size_t)g->m * sizeof *rs);
+	int8_t *re = direct ? ladder_arena_alloc(c->arena, (size_t)(mg * kp)) : NULL;
 
 	st->packed = ladder_arena_alloc(c->arena, per * (size_t)g->group);
 	st->scale = ladder_arena_alloc(c->arena, (size_t)g->m * sizeof *st->scale);
 	st->corr = ladder_arena_alloc(c->arena, (size_t)g->m * sizeof *st->corr);
-	if (rs == NULL || st->packed == NULL || st->scale == NULL || st->corr == NULL)
+	if (rs == NULL || st->packed == NULL || st->scale == NULL || st->corr == NULL ||
+	    (direct && re == NULL))
 		return op_fail(c, err, LADDER_ENOMEM, "out of memory packing the weights");
-	for (int64_t grp = 0; grp < g->group; grp++)
-		pq_pack_a((const int8_t *)w->data + grp * mg * kdim, kdim, mg, kdim,
-		    st->packed + grp * per, rs + grp * mg);
+	for (int64_t grp = 0; grp < g->group; grp++) {
+		const int8_t *wg = (const int8_t *)w->data + grp * mg * kdim;
+
+		if (direct) {
+			qdconv_reorder(g, wg, mg, re);
+			wg = re;
+		}
+		pq_pack_a(wg, kp, mg, kp, st->packed + grp * per, rs + grp * mg);
+	}
+	st->direct = direct;
 	st->zx = xz != NULL ? *(const uint8_t *)xz->data : 0;
 	for (int64_t m = 0; m < g->m; m++) {
 		float s = ((const float *)ws->data)[op_numel(ws) == 1 ? 0 : m];
@@ -123,6 +136,9 @@ qconv_infer(struct op_ctx *c, struct ladder_err *err)
 	op_set_shape(c->out[0], LADDER_DT_FLOAT, c->in[0]->rank, dims);
 	c->scratch_bytes = (pq_work_bytes(g.c / g.group * g.k_sp, g.out_sp) + 63) / 64 * 64 *
 	    (size_t)(c->threads > 1 ? c->threads : 1);
+	if (((const struct qconv_state *)c->params)->direct &&
+	    qdconv_scratch_bytes(&g) > c->scratch_bytes)
+		c->scratch_bytes = qdconv_scratch_bytes(&g);
 	return 0;
 }
 
@@ -336,6 +352,11 @@ qconv_run(struct op_ctx *c, struct ladder_err *err)
 
 			post.bias = b != NULL ? (const float *)b->data + grp * mg : NULL;
 			post.z = NULL;
+			if (st->direct) {
+				qdconv_run(&g, xg, st->zx, st->packed + grp * st->packed_group, yg, &dq,
+				    &post, c->scratch, c->threads);
+				continue;
+			}
 			pq_gemm(mg, g.out_sp, kdim, st->packed + grp * st->packed_group,
 			    conv_pointwise(&g) ? pq_pack_b_matrix : pack_b_im2col8,
 			    conv_pointwise(&g) ? (const void *)&bm : (const void *)&src, yg, g.out_sp, &dq,

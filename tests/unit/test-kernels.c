@@ -590,6 +590,12 @@ TEST(qconv_equals_float_qdq)
 	qdq_case(6, 12, 9, 1, 1, 0, 1);
 	qdq_case(8, 8, 11, 3, 1, 1, 4);
 	qdq_case(33, 40, 7, 3, 1, 1, 1);
+	/* The direct 8-bit kernel (qdconv.c): wide rows, P rows per vector, odd channel counts. */
+	qdq_case(5, 16, 30, 3, 1, 1, 1);
+	qdq_case(7, 12, 8, 3, 1, 1, 1);
+	qdq_case(3, 20, 4, 3, 1, 1, 1);
+	qdq_case(6, 8, 40, 5, 1, 2, 2);
+	qdq_case(4, 8, 28, 3, 1, 1, 1);
 }
 
 TEST_MAIN()
