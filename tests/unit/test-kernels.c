@@ -560,7 +560,7 @@ qdq_case(int64_t c, int64_t m, int64_t hw, int64_t k, int64_t stride, int64_t pa
 		if (err.code != 0)
 			goto out;
 	}
-	if (pq_fast()) {
+	if (pq_fast() && c / group >= 4) {	/* fewer input channels stay float (fuse.c) */
 		bool seen = false;
 
 		for (size_t i = 0; i < ladder_exec_n_nodes(ex[1]); i++) {
@@ -594,7 +594,7 @@ TEST(qconv_equals_float_qdq)
 	qdq_case(5, 16, 30, 3, 1, 1, 1);
 	qdq_case(7, 12, 8, 3, 1, 1, 1);
 	qdq_case(3, 20, 4, 3, 1, 1, 1);
-	qdq_case(6, 8, 40, 5, 1, 2, 2);
+	qdq_case(8, 8, 40, 5, 1, 2, 2);
 	qdq_case(4, 8, 28, 3, 1, 1, 1);
 }
 
