@@ -25,6 +25,7 @@
 
 #include "exec/exec.h"
 #include "ops/gemm.h"
+#include "ops/pgemm.h"
 #include "ops/pgemm8.h"
 #include "util/banned.h"
 
@@ -1009,7 +1010,12 @@ ladder_exec_run(struct ladder_exec *ex, const struct ladder_tensor *inputs, size
 	if (fed == NULL)
 		return ladder_errf(err, LADDER_ENOMEM, "out of memory");
 	/* The BLAS threads are process-wide: set them to this session's count every run. */
-	op_sgemm_set_threads(ex->opts.threads > 0 ? ex->opts.threads : 1);
+	/*
+	 * With the AVX-512 kernels ladder threads its convolutions itself; the
+	 * BLAS (Gemm, MatMul) then stays on one thread, or its spinning workers
+	 * would compete with ladder's for the same cores.
+	 */
+	op_sgemm_set_threads(pg_fast() ? 1 : ex->opts.threads > 0 ? ex->opts.threads : 1);
 	for (size_t i = 0; i < n_inputs; i++) {
 		const struct ladder_tensor *t = &inputs[i];
 		int idx;

@@ -672,7 +672,8 @@ conv_depthwise_avx512(const struct conv_geom *g, const float *xd, const float *w
 			jb->mhi[c][kw] = pg_range_mask16(b + 16, g->in[2]);
 		}
 	}
-	op_parallel_for(threads, g->n * g->c, dw_plane_avx512, jb);
+	op_parallel_for(op_threads_for(threads, g->n * g->c * g->out_sp * g->k_sp), g->n * g->c,
+	    dw_plane_avx512, jb);
 }
 #endif
 

@@ -318,6 +318,7 @@ dconv_run(const struct conv_geom *g, const float *x, const float *ap, float *y,
 			}
 		}
 	}
+	threads = op_threads_for(threads, job.mg * g->out_sp * job.cg * g->k_sp);
 	op_parallel_for(threads, job.mode >= DC_ROWS ?
 	    (g->out[1] + 2 * job.p - 1) / (2 * job.p) : g->out[1], dc_row,
 	    &job);

@@ -18,4 +18,18 @@
 void op_parallel_for(int threads, int64_t n, void (*fn)(void *ctx, int64_t i, int worker),
     void *ctx);
 
+/*
+ * The threads worth waking for `work` multiply-adds: each must get at least
+ * OP_PAR_GRAIN (about 20 us), or the hand-off costs more than it saves.
+ */
+#define OP_PAR_GRAIN (2 << 20)
+
+static inline int
+op_threads_for(int threads, int64_t work)
+{
+	int64_t t = work / OP_PAR_GRAIN;
+
+	return t < 1 ? 1 : t < threads ? (int)t : threads;
+}
+
 #endif

@@ -335,6 +335,7 @@ pg_gemm(int64_t m, int64_t n, int64_t k, const float *ap, pg_pack_b_fn pack_b, c
 
 	if (m <= 0 || n <= 0)
 		return;
+	threads = op_threads_for(threads, m * n * k);
 	jb.nb = (n + PG_NC - 1) / PG_NC;
 	if (threads > 1 && jb.nb < threads) {
 		/* Too few column blocks: split the rows too (each part packs its own B). */

@@ -224,5 +224,5 @@ pq_gemm(int64_t m, int64_t n, int64_t k, const int8_t *ap, pq_pack_b_fn pack_b, 
 	if (m <= 0 || n <= 0)
 		return;
 	jb.nb = (n + PQ_NC - 1) / PQ_NC;
-	op_parallel_for(threads, jb.nb, pq_task, &jb);
+	op_parallel_for(op_threads_for(threads, m * n * k / 4), jb.nb, pq_task, &jb);
 }

@@ -300,6 +300,7 @@ qdconv_run(const struct conv_geom *g, const uint8_t *x, uint8_t zx, const int8_t
 			job.m[ch][kw][1] = pg_range_mask16(b + 16, g->in[2]) & job.om1[ch];
 		}
 	}
+	threads = op_threads_for(threads, job.mg * g->out_sp * cq * g->k_sp);
 	op_parallel_for(threads, job.mode == QD_ROWS ?
 	    (g->out[1] + 2 * job.p - 1) / (2 * job.p) : g->out[1], qd_row, &job);
 }
