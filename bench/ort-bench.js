@@ -38,7 +38,9 @@ function pct(a, p) {
 
   const rssBefore = peakRss();
   const sess = await ort.InferenceSession.create(model, {
-    intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential' });
+    intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential',
+    // ORT's workers spin after each run by default; spinning would starve ladder's turn.
+    extra: { session: { intra_op: { allow_spinning: '0' } } } });
   const feeds = { [inName]: new ort.Tensor('float32', x, dims) };
   const outName = sess.outputNames[0];
   let ortSum = 0;
