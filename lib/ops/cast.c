@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "ops/ew.h"
+#include "ops/pgemm.h"
 #include "util/banned.h"
 
 struct cast_params {
@@ -137,19 +138,11 @@ cast_run(struct op_ctx *c, struct ladder_err *err)
 		return 0;
 	}
 	if (x->dtype == LADDER_DT_FLOAT && y->dtype == LADDER_DT_FLOAT16) {
-		const float *px = x->data;
-		uint16_t *py = y->data;
-
-		for (int64_t i = 0; i < n; i++)
-			py[i] = op_float_to_half(px[i]);
+		pg_f2h(x->data, y->data, n);
 		return 0;
 	}
 	if (x->dtype == LADDER_DT_FLOAT16 && y->dtype == LADDER_DT_FLOAT) {
-		const uint16_t *px = x->data;
-		float *py = y->data;
-
-		for (int64_t i = 0; i < n; i++)
-			py[i] = op_half_to_float(px[i]);
+		pg_h2f(x->data, y->data, n);
 		return 0;
 	}
 	if (y->dtype == LADDER_DT_BFLOAT16) {
