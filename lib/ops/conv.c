@@ -262,6 +262,27 @@ conv_activation(const struct op_ctx *c, struct pg_post *post, struct ladder_err 
 	return 0;
 }
 
+int
+conv_runs(const struct conv_geom *g, int64_t n, int64_t cols, struct conv_run *run)
+{
+	int64_t ow = n % g->out[2], t = n / g->out[2], oh = t % g->out[1], od = t / g->out[1];
+	int n_run = 0;
+
+	for (int64_t lane = 0; lane < cols; n_run++) {
+		int64_t len = g->out[2] - ow < cols - lane ? g->out[2] - ow : cols - lane;
+
+		run[n_run] = (struct conv_run){ lane, len, od * g->stride[0], oh * g->stride[1],
+			ow * g->stride[2] };
+		lane += len;
+		ow = 0;
+		if (++oh == g->out[1]) {
+			oh = 0;
+			od++;
+		}
+	}
+	return n_run;
+}
+
 bool
 conv_pointwise(const struct conv_geom *g)
 {
@@ -683,24 +704,34 @@ struct im2col_src {
 	const float *x;		/* the group's first input channel */
 };
 
+/*
+ * Rows k0 .. k0 + kc - 1 of the im2col matrix: the input channel's plane each
+ * reads and its kernel offsets (dilated, minus the padding).
+ */
+static void
+conv_krows(const struct conv_geom *g, const float *x, int64_t k0, int64_t kc,
+    const float **plane, int64_t *offd, int64_t *offh, int64_t *offw)
+{
+	for (int64_t kk = 0; kk < kc; kk++) {
+		int64_t k = k0 + kk, kw = k % g->k[2], r = k / g->k[2];
+		int64_t kh = r % g->k[1], kd = (r / g->k[1]) % g->k[0], ch = r / g->k[1] / g->k[0];
+
+		plane[kk] = x + ch * g->in_sp;
+		offd[kk] = kd * g->dil[0] - g->pad_b[0];
+		offh[kk] = kh * g->dil[1] - g->pad_b[1];
+		offw[kk] = kw * g->dil[2] - g->pad_b[2];
+	}
+}
+
 static void
 pack_b_im2col(const void *ctx, int64_t k0, int64_t kc, int64_t n0, int64_t nc, float *dst)
 {
 	const struct im2col_src *src = ctx;
 	const struct conv_geom *g = src->g;
-	/* Per row of the block: the input channel's plane and the kernel offsets. */
 	const float *plane[PG_KC];
 	int64_t offd[PG_KC], offh[PG_KC], offw[PG_KC];
 
-	for (int64_t kk = 0; kk < kc; kk++) {
-		int64_t k = k0 + kk, kw = k % g->k[2], r = k / g->k[2];
-		int64_t kh = r % g->k[1], kd = (r / g->k[1]) % g->k[0], ch = r / g->k[1] / g->k[0];
-
-		plane[kk] = src->x + ch * g->in_sp;
-		offd[kk] = kd * g->dil[0] - g->pad_b[0];
-		offh[kk] = kh * g->dil[1] - g->pad_b[1];
-		offw[kk] = kw * g->dil[2] - g->pad_b[2];
-	}
+	conv_krows(g, src->x, k0, kc, plane, offd, offh, offw);
 	for (int64_t j = 0; j < nc; j += PG_NR) {
 		int64_t cols = nc - j < PG_NR ? nc - j : PG_NR, n = n0 + j;
 		int64_t ow0 = n % g->out[2], t = n / g->out[2];
@@ -760,38 +791,14 @@ pack_b_im2col_avx512(const void *ctx, int64_t k0, int64_t kc, int64_t n0, int64_
 	const __m512i evens = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4,
 	    2, 0);
 	const __m512 zero = _mm512_setzero_ps();
-	/* Runs of one panel: lanes [lane, lane + len) are output row (od, oh) from column ow. */
-	struct { int64_t lane, len, od, oh, ow; } run[PG_NR + 1];
+	struct conv_run run[PG_NR + 1];
 
-	for (int64_t kk = 0; kk < kc; kk++) {
-		int64_t k = k0 + kk, kw = k % g->k[2], r = k / g->k[2];
-		int64_t kh = r % g->k[1], kd = (r / g->k[1]) % g->k[0], ch = r / g->k[1] / g->k[0];
-
-		plane[kk] = src->x + ch * g->in_sp;
-		offd[kk] = kd * g->dil[0] - g->pad_b[0];
-		offh[kk] = kh * g->dil[1] - g->pad_b[1];
-		offw[kk] = kw * g->dil[2] - g->pad_b[2];
-	}
+	conv_krows(g, src->x, k0, kc, plane, offd, offh, offw);
 	for (int64_t j = 0; j < nc; j += PG_NR) {
-		int64_t cols = nc - j < PG_NR ? nc - j : PG_NR, n = n0 + j, n_run = 0;
-		int64_t ow = n % g->out[2], t = n / g->out[2], oh = t % g->out[1], od = t / g->out[1];
+		int64_t cols = nc - j < PG_NR ? nc - j : PG_NR;
+		int n_run = conv_runs(g, n0 + j, cols, run);
 		float *d = dst + (j / PG_NR) * kc * PG_NR;
 
-		for (int64_t lane = 0; lane < cols; n_run++) {
-			int64_t len = g->out[2] - ow < cols - lane ? g->out[2] - ow : cols - lane;
-
-			run[n_run].lane = lane;
-			run[n_run].len = len;
-			run[n_run].od = od * g->stride[0];
-			run[n_run].oh = oh * g->stride[1];
-			run[n_run].ow = ow * s2;
-			lane += len;
-			ow = 0;
-			if (++oh == g->out[1]) {
-				oh = 0;
-				od++;
-			}
-		}
 		__mmask16 tail0 = (__mmask16)~pg_range_mask16(0, cols);
 		__mmask16 tail1 = (__mmask16)~pg_range_mask16(16, cols);
 

@@ -32,6 +32,17 @@ bool conv_pointwise(const struct conv_geom *g);
 bool conv_is_depthwise(const struct conv_geom *g);
 /* The "activation" and "activation_params" attributes (FusedConv, QConv) as an epilogue. */
 int conv_activation(const struct op_ctx *c, struct pg_post *post, struct ladder_err *err);
+/*
+ * The columns n .. n + cols - 1 of the im2col matrix cut at output-row ends:
+ * run i covers columns lane .. lane + len - 1 (counted from n), of output row
+ * (od, oh) from column ow, all three already multiplied by the strides.
+ * Returns the number of runs (at most cols + 1).
+ */
+struct conv_run {
+	int64_t lane, len, od, oh, ow;
+};
+int conv_runs(const struct conv_geom *g, int64_t n, int64_t cols, struct conv_run *run);
+
 /* y = act(t + z), t and z broadcast to y's shape (t may be y itself); any float dtype. */
 void conv_post_broadcast(const struct pg_post *p, const struct exec_value *t,
     const struct exec_value *z, struct exec_value *y);

@@ -150,11 +150,6 @@ struct im2col8 {
 	uint8_t zx;
 };
 
-/* Runs of one panel: lanes [lane, lane + len) are output row (od, oh) from column ow. */
-struct run8 {
-	int64_t lane, len, od, oh, ow;
-};
-
 /* Where row k of the im2col matrix reads: its input plane and kernel offsets. */
 struct krow {
 	const uint8_t *plane;
@@ -163,7 +158,7 @@ struct krow {
 };
 
 static void
-im2col8_row(const struct im2col8 *s, const struct krow *kr, const struct run8 *run, int n_run,
+im2col8_row(const struct im2col8 *s, const struct krow *kr, const struct conv_run *run, int n_run,
     int64_t cols, uint8_t *out)
 {
 	const struct conv_geom *g = s->g;
@@ -208,7 +203,7 @@ range_mask32(int64_t base, int64_t n)
 
 /* im2col8_row with masked byte loads and stores (out has PG_NR bytes). */
 static PQ_BW void
-im2col8_row_avx512(const struct im2col8 *s, const struct krow *kr, const struct run8 *run,
+im2col8_row_avx512(const struct im2col8 *s, const struct krow *kr, const struct conv_run *run,
     int n_run, int64_t cols, uint8_t *out)
 {
 	const struct conv_geom *g = s->g;
@@ -272,27 +267,14 @@ pack_b_im2col8(const void *ctx, int64_t k0, int64_t kc, int64_t n0, int64_t nc, 
 	const struct im2col8 *s = ctx;
 	const struct conv_geom *g = s->g;
 	uint8_t rows[4][PG_NR];
-	struct run8 run[PG_NR + 1];
+	struct conv_run run[PG_NR + 1];
 	bool simd = pq_fast();
 
 	for (int64_t j = 0; j < nc; j += PG_NR) {
-		int64_t cols = nc - j < PG_NR ? nc - j : PG_NR, n = n0 + j;
-		int64_t ow = n % g->out[2], t = n / g->out[2], oh = t % g->out[1], od = t / g->out[1];
+		int64_t cols = nc - j < PG_NR ? nc - j : PG_NR;
 		uint8_t *d = dst + (j / PG_NR) * kc * PG_NR;
-		int n_run = 0;
+		int n_run = conv_runs(g, n0 + j, cols, run);
 
-		for (int64_t lane = 0; lane < cols; n_run++) {
-			int64_t len = g->out[2] - ow < cols - lane ? g->out[2] - ow : cols - lane;
-
-			run[n_run] = (struct run8){ lane, len, od * g->stride[0], oh * g->stride[1],
-				ow * g->stride[2] };
-			lane += len;
-			ow = 0;
-			if (++oh == g->out[1]) {
-				oh = 0;
-				od++;
-			}
-		}
 		if (cols < PG_NR)
 			memset(rows, 0, sizeof rows);
 		/* Row k0 decomposed once; later rows step the counters (no division per row). */
