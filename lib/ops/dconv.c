@@ -171,20 +171,10 @@ dc_tile(const int R, const int MODE, const struct dc_job *jb, const struct dc_st
 		float *yr = jb->y + row * g->out_sp;
 		__m512 v0 = acc[r][0], v1 = acc[r][1];
 
-		if (p->bias != NULL) {
-			__m512 bv = _mm512_set1_ps(p->bias[row]);
+		const float *zr = p->z != NULL ? p->z + row * g->out_sp : NULL;
 
-			v0 = _mm512_add_ps(v0, bv);
-			v1 = _mm512_add_ps(v1, bv);
-		}
-		if (p->z != NULL) {
-			const float *zr = p->z + row * g->out_sp;
-
-			v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(o0, zr + col0));
-			v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(o1, zr + col1));
-		}
-		_mm512_mask_storeu_ps(yr + col0, o0, pg_post_vec(p, v0));
-		_mm512_mask_storeu_ps(yr + col1, o1, pg_post_vec(p, v1));
+		pg_finish2(p, row, v0, v1, yr + col0, yr + col1, zr != NULL ? zr + col0 : NULL,
+		    zr != NULL ? zr + col1 : NULL, o0, o1);
 	}
 }
 

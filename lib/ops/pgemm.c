@@ -145,22 +145,11 @@ tile_avx512(const int R, const int V, int64_t kc, const float *restrict a,
 				v1 = _mm512_add_ps(_mm512_maskz_loadu_ps(m1, cr + 16), v1);
 		}
 		if (mode & PG_LAST) {
-			if (p->bias != NULL) {
-				__m512 bv = _mm512_set1_ps(p->bias[row0 + r]);
+			const float *zr = p->z != NULL ? p->z + (row0 + r) * p->ldz + col0 : NULL;
 
-				v0 = _mm512_add_ps(v0, bv);
-				v1 = _mm512_add_ps(v1, bv);
-			}
-			if (p->z != NULL) {
-				const float *zr = p->z + (row0 + r) * p->ldz + col0;
-
-				v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(m0, zr));
-				if (V == 2)
-					v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(m1, zr + 16));
-			}
-			v0 = pg_post_vec(p, v0);
-			if (V == 2)
-				v1 = pg_post_vec(p, v1);
+			pg_finish2(p, row0 + r, v0, v1, cr, cr + 16, zr, zr != NULL ? zr + 16 : NULL, m0,
+			    V == 2 ? m1 : 0);
+			continue;
 		}
 		_mm512_mask_storeu_ps(cr, m0, v0);
 		if (V == 2)

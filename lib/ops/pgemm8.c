@@ -144,20 +144,9 @@ kernel_vnni(int64_t k4, const int8_t *a, const uint8_t *b, float *c, int64_t ldc
 		__m512 v0 = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(acc[r][0], corr)), s);
 		__m512 v1 = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(acc[r][1], corr)), s);
 
-		if (p->bias != NULL) {
-			__m512 bv = _mm512_set1_ps(p->bias[row]);
+		const float *zr = p->z != NULL ? p->z + row * p->ldz + col0 : NULL;
 
-			v0 = _mm512_add_ps(v0, bv);
-			v1 = _mm512_add_ps(v1, bv);
-		}
-		if (p->z != NULL) {
-			const float *zr = p->z + row * p->ldz + col0;
-
-			v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(m0, zr));
-			v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(m1, zr + 16));
-		}
-		_mm512_mask_storeu_ps(cr, m0, pg_post_vec(p, v0));
-		_mm512_mask_storeu_ps(cr + 16, m1, pg_post_vec(p, v1));
+		pg_finish2(p, row, v0, v1, cr, cr + 16, zr, zr != NULL ? zr + 16 : NULL, m0, m1);
 	}
 }
 #endif

@@ -175,14 +175,7 @@ qd_tile(const int R, const int MODE, const struct qd_job *jb, const struct qd_st
 		__m512 v0 = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(acc[r][0], corr)), sc);
 		__m512 v1 = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(acc[r][1], corr)), sc);
 
-		if (p->bias != NULL) {
-			__m512 bv = _mm512_set1_ps(p->bias[row]);
-
-			v0 = _mm512_add_ps(v0, bv);
-			v1 = _mm512_add_ps(v1, bv);
-		}
-		_mm512_mask_storeu_ps(yr + col0, o0, pg_post_vec(p, v0));
-		_mm512_mask_storeu_ps(yr + col1, o1, pg_post_vec(p, v1));
+		pg_finish2(p, row, v0, v1, yr + col0, yr + col1, NULL, NULL, o0, o1);
 	}
 }
 

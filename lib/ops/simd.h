@@ -36,6 +36,28 @@ pg_post_vec(const struct pg_post *p, __m512 v)
 	return v;
 }
 
+/*
+ * The end of every kernel's tile row: add row's bias, the residual (z0, z1
+ * may be NULL), apply the activation, store the two vectors under masks.
+ */
+static inline __attribute__((always_inline)) LADDER_AVX512 void
+pg_finish2(const struct pg_post *p, int64_t row, __m512 v0, __m512 v1, float *d0, float *d1,
+    const float *z0, const float *z1, __mmask16 m0, __mmask16 m1)
+{
+	if (p->bias != NULL) {
+		__m512 bv = _mm512_set1_ps(p->bias[row]);
+
+		v0 = _mm512_add_ps(v0, bv);
+		v1 = _mm512_add_ps(v1, bv);
+	}
+	if (z0 != NULL) {
+		v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(m0, z0));
+		v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(m1, z1));
+	}
+	_mm512_mask_storeu_ps(d0, m0, pg_post_vec(p, v0));
+	_mm512_mask_storeu_ps(d1, m1, pg_post_vec(p, v1));
+}
+
 /* Lanes l of 16 with 0 <= base + l < n. */
 static inline __mmask16
 pg_range_mask16(int64_t base, int64_t n)
