@@ -38,10 +38,38 @@ pg_pack_a(const float *a, int64_t lda, int64_t m, int64_t k, float *out)
 	}
 }
 
+#if LADDER_SIMD_X86
+static bool use_avx512(void);
+
+/* pg_pack_b_matrix with masked vector copies (zeros past the last column). */
+static LADDER_AVX512 void
+pack_b_matrix_avx512(const struct pg_matrix *b, int64_t k0, int64_t kc, int64_t n0, int64_t nc,
+    float *dst)
+{
+	for (int64_t j = 0; j < nc; j += PG_NR) {
+		int64_t cols = nc - j < PG_NR ? nc - j : PG_NR;
+		__mmask16 m0 = pg_range_mask16(0, cols), m1 = pg_range_mask16(16, cols);
+		const float *src = b->p + k0 * b->ld + n0 + j;
+
+		for (int64_t kk = 0; kk < kc; kk++, src += b->ld, dst += PG_NR) {
+			_mm512_storeu_ps(dst, _mm512_maskz_loadu_ps(m0, src));
+			_mm512_storeu_ps(dst + 16, _mm512_maskz_loadu_ps(m1, src + 16));
+		}
+	}
+}
+#endif
+
 void
 pg_pack_b_matrix(const void *ctx, int64_t k0, int64_t kc, int64_t n0, int64_t nc, float *dst)
 {
 	const struct pg_matrix *b = ctx;
+
+#if LADDER_SIMD_X86
+	if (use_avx512()) {
+		pack_b_matrix_avx512(b, k0, kc, n0, nc, dst);
+		return;
+	}
+#endif
 
 	for (int64_t j = 0; j < nc; j += PG_NR) {
 		int64_t cols = nc - j < PG_NR ? nc - j : PG_NR;
