@@ -210,20 +210,22 @@ exec_session_new(const struct ladder_model *model, const struct ladder_exec_opti
 
 	/* Running sessions fuse Conv [+ Add] [+ activation] (fuse.c); analysis sees the model as is. */
 	const struct ladder_node *gnodes = g->nodes;
-	size_t gn = g->n_nodes;
+	size_t gn = g->n_nodes, n_folded = 0;
+	struct ladder_tensor *folded = NULL;
 
 	if (!lenient && !ex->opts.no_fusion) {
 		struct ladder_node *fused;
 		bool found;
 		int64_t opset = model_opset(model, "", &found);
 
-		rc = exec_fuse(g, (int)opset, pq_fast(), ex->arena, &fused, &gn, err);
+		rc = exec_fuse(g, (int)opset, pq_fast(), ex->arena, &fused, &gn, &folded, &n_folded,
+		    err);
 		if (rc != 0)
 			goto fail;
 		gnodes = fused;
 	}
 	/* Every value name appears as an initializer, input or node output/input. */
-	max_values = g->n_initializers + g->n_inputs + g->n_outputs + 1;
+	max_values = g->n_initializers + n_folded + g->n_inputs + g->n_outputs + 1;
 	for (i = 0; i < gn; i++)
 		max_values += gnodes[i].n_inputs + gnodes[i].n_outputs;
 	ex->hash_cap = 16;
@@ -251,6 +253,13 @@ exec_session_new(const struct ladder_model *model, const struct ladder_exec_opti
 		id = value_intern(ex, t->name);
 		ex->slots[id].init = t;
 		ex->init_bytes += t->bytes;
+	}
+	/* Weights and biases with a BatchNormalization folded in (fuse.c). */
+	for (i = 0; i < n_folded; i++) {
+		int id = value_intern(ex, folded[i].name);
+
+		ex->slots[id].init = &folded[i];
+		ex->init_bytes += folded[i].bytes;
 	}
 	/* Fed inputs: graph inputs that are not initializers. */
 	ex->input_ids = ladder_arena_alloc(ex->arena, (g->n_inputs + 1) * sizeof *ex->input_ids);

@@ -91,10 +91,12 @@ int exec_plan(struct ladder_exec *ex, const struct exec_value *inputs, bool no_a
 int exec_value_id(const struct ladder_exec *ex, const char *name);
 /*
  * fuse.c: the session's node array, with Conv [+ Add] [+ Relu, Clip,
- * LeakyRelu] chains replaced by FusedConv nodes and, with quant, QDQ
+ * LeakyRelu] chains replaced by FusedConv nodes (BatchNormalization folded
+ * into the weights: the new tensors are *inits) and, with quant, QDQ
  * convolutions by QConv nodes (allocated from a).
  */
 int exec_fuse(const struct ladder_graph *g, int opset, bool quant, struct ladder_arena *a,
-    struct ladder_node **out, size_t *n_out, struct ladder_err *err);
+    struct ladder_node **out, size_t *n_out, struct ladder_tensor **inits, size_t *n_inits,
+    struct ladder_err *err);
 
 #endif

@@ -2,7 +2,8 @@
  * fuse.c: the graph rewrite a session makes before it schedules: Conv,
  * optionally followed by an Add of another tensor, optionally followed by
  * Relu, Clip (constant bounds) or LeakyRelu, becomes one com.microsoft
- * FusedConv node.  The intermediate tensors must have no other reader and
+ * FusedConv node; a BatchNormalization right after the Conv is folded into
+ * its weights and bias first.  The intermediate tensors must have no other reader and
  * must not be graph outputs, so nothing observable changes; the fused node
  * keeps the Conv's name, so errors still name it.
  *
@@ -15,6 +16,8 @@
  * unchanged entries are shallow copies of the model's nodes.
  */
 #include <float.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -262,6 +265,7 @@ struct fuse_plan {
 	const char *z, *act, *last;
 	float params[2];
 	size_t n_params;
+	const char *w, *b;	/* BatchNormalization folded in: the new weights and bias */
 };
 
 static int
@@ -288,7 +292,7 @@ emit(const struct ladder_graph *g, const struct ladder_node *cv, const struct fu
 		f->inputs[5] = w->n_inputs > 2 ? w->inputs[2] : "";
 		f->inputs[6] = cv->n_inputs > 2 ? cv->inputs[2] : "";
 	} else {
-		n_in = fp->z != NULL ? 4 : cv->n_inputs;
+		n_in = fp->z != NULL ? 4 : fp->w != NULL ? 3 : cv->n_inputs;
 		f->domain = "com.microsoft";
 		f->op_type = "FusedConv";
 		f->inputs = ladder_arena_alloc(a, n_in * sizeof *f->inputs);
@@ -296,6 +300,12 @@ emit(const struct ladder_graph *g, const struct ladder_node *cv, const struct fu
 			return -1;
 		for (size_t k = 0; k < n_in; k++)
 			f->inputs[k] = k < cv->n_inputs ? cv->inputs[k] : "";
+		if (fp->w != NULL) {
+			if (n_in < 3)
+				n_in = 3;
+			f->inputs[1] = (char *)fp->w;
+			f->inputs[2] = (char *)fp->b;
+		}
 		if (fp->z != NULL)
 			f->inputs[3] = (char *)fp->z;
 	}
@@ -326,11 +336,95 @@ emit(const struct ladder_graph *g, const struct ladder_node *cv, const struct fu
 	return 0;
 }
 
+/*
+ * Conv -> BatchNormalization (inference) with constant float32 weights and
+ * statistics: the Conv with W' = W * s, B' = (B - mean) * s + beta, where
+ * s = gamma / sqrt(var + epsilon), computed in double.  The two new tensors
+ * are appended to inits (named after the BatchNormalization's output).
+ */
+static int
+fold_bn(const struct ladder_graph *g, const struct ladder_node *cv, const struct ladder_node *bn,
+    struct ladder_arena *a, struct ladder_tensor *inits, size_t *n_inits, struct fuse_plan *fp)
+{
+	const struct ladder_tensor *w = initializer(g, cv->inputs[1]);
+	const struct ladder_tensor *b = cv->n_inputs > 2 && named(cv->inputs[2]) ?
+	    initializer(g, cv->inputs[2]) : NULL;
+	const struct ladder_tensor *p[4];
+	const struct ladder_attr *tm = ladder_node_attr(bn, "training_mode");
+	const struct ladder_attr *ea = ladder_node_attr(bn, "epsilon");
+	const struct ladder_attr *sp = ladder_node_attr(bn, "spatial");
+	double eps = ea != NULL && ea->type == LADDER_ATTR_FLOAT ? ea->f : 1e-5;
+
+	if (bn->n_inputs != 5 || bn->n_outputs < 1 || !named(bn->outputs[0]) ||
+	    strcmp(bn->inputs[0], cv->outputs[0]) != 0 || (tm != NULL && tm->i != 0) ||
+	    (sp != NULL && sp->type == LADDER_ATTR_INT && sp->i == 0))
+		return 0;
+	for (size_t k = 1; k < bn->n_outputs; k++)
+		if (named(bn->outputs[k]))
+			return 0;
+	if (w == NULL || w->dtype != LADDER_DT_FLOAT || w->rank < 3 || w->data == NULL ||
+	    (cv->n_inputs > 2 && named(cv->inputs[2]) &&
+	    (b == NULL || b->dtype != LADDER_DT_FLOAT || ladder_tensor_numel(b) != w->dims[0])))
+		return 0;
+	int64_t m = w->dims[0], per = ladder_tensor_numel(w) / (m > 0 ? m : 1);
+
+	for (int k = 0; k < 4; k++) {
+		p[k] = initializer(g, bn->inputs[k + 1]);
+		if (p[k] == NULL || p[k]->dtype != LADDER_DT_FLOAT || ladder_tensor_numel(p[k]) != m ||
+		    p[k]->data == NULL)
+			return 0;
+	}
+	struct ladder_tensor *nw = &inits[(*n_inits)++], *nb = &inits[(*n_inits)++];
+	size_t len = strlen(bn->outputs[0]) + 16;
+	char *wn = ladder_arena_alloc(a, len), *bname = ladder_arena_alloc(a, len);
+	float *wd = ladder_arena_alloc(a, (size_t)(m * per) * sizeof *wd);
+	float *bd = ladder_arena_alloc(a, (size_t)m * sizeof *bd);
+
+	if (wn == NULL || bname == NULL || wd == NULL || bd == NULL)
+		return -1;
+	snprintf(wn, len, "ladder.fold:%s:w", bn->outputs[0]);
+	snprintf(bname, len, "ladder.fold:%s:b", bn->outputs[0]);
+	const float *gamma = p[0]->data, *beta = p[1]->data, *mean = p[2]->data, *var = p[3]->data;
+	const float *wv = w->data, *bv = b != NULL ? b->data : NULL;
+
+	for (int64_t i = 0; i < m; i++) {
+		double sc = gamma[i] / sqrt((double)var[i] + eps);
+
+		for (int64_t j = 0; j < per; j++)
+			wd[i * per + j] = (float)(wv[i * per + j] * sc);
+		bd[i] = (float)(((bv != NULL ? bv[i] : 0.0) - mean[i]) * sc + beta[i]);
+	}
+	*nw = *w;
+	nw->name = wn;
+	nw->data = wd;
+	nw->bytes = (size_t)(m * per) * sizeof *wd;
+	nw->external_location = NULL;
+	memset(nb, 0, sizeof *nb);
+	nb->name = bname;
+	nb->dtype = LADDER_DT_FLOAT;
+	nb->rank = 1;
+	nb->dims[0] = m;
+	nb->data = bd;
+	nb->bytes = (size_t)m * sizeof *bd;
+	fp->w = wn;
+	fp->b = bname;
+	fp->last = bn->outputs[0];
+	return 1;
+}
+
 int
 exec_fuse(const struct ladder_graph *g, int opset, bool quant, struct ladder_arena *a,
-    struct ladder_node **out, size_t *n_out, struct ladder_err *err)
+    struct ladder_node **out, size_t *n_out, struct ladder_tensor **inits_out, size_t *n_inits,
+    struct ladder_err *err)
 {
 	struct ladder_node *nodes = ladder_arena_alloc(a, (g->n_nodes + 1) * sizeof *nodes);
+	/* At most two new tensors per Conv, for BatchNormalization folding. */
+	struct ladder_tensor *inits = ladder_arena_alloc(a, (2 * g->n_nodes + 1) * sizeof *inits);
+
+	*n_inits = 0;
+	*inits_out = inits;
+	if (inits == NULL)
+		return ladder_errf(err, LADDER_ENOMEM, "out of memory");
 	bool *gone = calloc(g->n_nodes + 1, sizeof *gone);
 	struct fuse_plan *plan = calloc(g->n_nodes + 1, sizeof *plan);
 	size_t n = 0;
@@ -353,6 +447,22 @@ exec_fuse(const struct ladder_graph *g, int opset, bool quant, struct ladder_are
 		fp->quant = quant && qdq_conv(g, cv, &fp->dqx, &fp->dqw);
 		fp->last = cv->outputs[0];
 		r = sole_reader(g, fp->last, i);
+		long bn = -1;
+
+		if (!fp->quant && r >= 0 && !gone[r] && is_op(&g->nodes[r], "BatchNormalization")) {
+			int f = fold_bn(g, cv, &g->nodes[r], a, inits, n_inits, fp);
+
+			if (f < 0) {
+				free(gone);
+				free(plan);
+				return ladder_errf(err, LADDER_ENOMEM, "out of memory");
+			}
+			if (f > 0) {
+				bn = r;
+				gone[bn] = true;
+				r = sole_reader(g, fp->last, (size_t)bn);
+			}
+		}
 		if (!fp->quant && r >= 0 && is_op(&g->nodes[r], "Add") && g->nodes[r].n_inputs == 2 &&
 		    g->nodes[r].n_outputs == 1 && named(g->nodes[r].outputs[0]) && !gone[r]) {
 			const struct ladder_node *ad = &g->nodes[r];
@@ -371,7 +481,7 @@ exec_fuse(const struct ladder_graph *g, int opset, bool quant, struct ladder_are
 			actn = r;
 			fp->last = g->nodes[r].outputs[0];
 		}
-		fp->fuse = fp->quant || add >= 0 || actn >= 0;
+		fp->fuse = fp->quant || bn >= 0 || add >= 0 || actn >= 0;
 		if (add >= 0)
 			gone[add] = true;
 		if (actn >= 0)

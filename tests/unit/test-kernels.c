@@ -598,4 +598,66 @@ TEST(qconv_equals_float_qdq)
 	qdq_case(4, 8, 28, 3, 1, 1, 1);
 }
 
+/* Conv -> BatchNormalization -> Relu: the folded session against the unfused one. */
+TEST(batchnorm_folds_into_conv)
+{
+	struct ladder_model *m = ladder_model_new(8, 13);
+	struct ladder_graph *g = &m->graph;
+	int64_t xd[4] = { 1, 6, 10, 10 }, wd[4] = { 9, 6, 3, 3 }, md[1] = { 9 }, yd[4] = { 1, 9, 10, 10 };
+	float w[9 * 6 * 9], bias[9], gam[9], bet[9], mean[9], var[9], x[600];
+	int64_t ks[2] = { 3, 3 }, pads[4] = { 1, 1, 1, 1 };
+	struct ladder_exec *ex[2] = { NULL, NULL };
+	struct ladder_err err = { 0 };
+
+	for (int i = 0; i < 9 * 6 * 9; i++)
+		w[i] = frand();
+	for (int i = 0; i < 9; i++) {
+		bias[i] = frand();
+		gam[i] = 1 + frand() / 2;
+		bet[i] = frand();
+		mean[i] = frand() / 4;
+		var[i] = 0.5f + (frand() + 1) / 2;
+	}
+	for (int i = 0; i < 600; i++)
+		x[i] = frand();
+	ladder_graph_add_input(m, g, "x", LADDER_DT_FLOAT, 4, xd, NULL);
+	ladder_graph_add_initializer(m, g, "w", LADDER_DT_FLOAT, 4, wd, w);
+	ladder_graph_add_initializer(m, g, "b", LADDER_DT_FLOAT, 1, md, bias);
+	ladder_graph_add_initializer(m, g, "gamma", LADDER_DT_FLOAT, 1, md, gam);
+	ladder_graph_add_initializer(m, g, "beta", LADDER_DT_FLOAT, 1, md, bet);
+	ladder_graph_add_initializer(m, g, "mean", LADDER_DT_FLOAT, 1, md, mean);
+	ladder_graph_add_initializer(m, g, "var", LADDER_DT_FLOAT, 1, md, var);
+	const char *cin[3] = { "x", "w", "b" }, *cout[1] = { "c" };
+	const char *bin[5] = { "c", "gamma", "beta", "mean", "var" }, *bout[1] = { "n" };
+	const char *rin[1] = { "n" }, *rout[1] = { "y" };
+	struct ladder_node *cv = ladder_graph_add_node(m, g, "Conv", "conv", 3, cin, 1, cout);
+
+	ladder_node_set_ints(m, cv, "kernel_shape", 2, ks);
+	ladder_node_set_ints(m, cv, "pads", 4, pads);
+	ladder_node_set_float(m, ladder_graph_add_node(m, g, "BatchNormalization", "bn", 5, bin, 1,
+	    bout), "epsilon", 1e-3f);
+	ladder_graph_add_node(m, g, "Relu", "relu", 1, rin, 1, rout);
+	ladder_graph_add_output(m, g, "y", LADDER_DT_FLOAT, 4, yd, NULL);
+
+	struct ladder_tensor in = { .name = "x", .dtype = LADDER_DT_FLOAT, .rank = 4,
+		.dims = { 1, 6, 10, 10 }, .data = x, .bytes = sizeof x };
+
+	for (int f = 0; f < 2; f++) {
+		struct ladder_exec_options o = { .no_fusion = f == 0, .time_nodes = true };
+
+		CHECK_OK(ladder_exec_new(m, &o, &ex[f], &err), &err);
+		REQUIRE(ex[f] != NULL);
+		CHECK_OK(ladder_exec_run(ex[f], &in, 1, &err), &err);
+	}
+	/* One node left: the Conv, fused with the folded BatchNormalization and the Relu. */
+	CHECK_EQ_INT(ladder_exec_n_nodes(ex[1]), 1);
+	const float *a = ladder_exec_output(ex[0], 0)->data, *b = ladder_exec_output(ex[1], 0)->data;
+
+	for (int i = 0; i < 900; i++)
+		CHECK_NEAR(a[i], b[i], 1e-5 * (1 + fabsf(a[i])));
+	ladder_exec_free(ex[0]);
+	ladder_exec_free(ex[1]);
+	ladder_model_free(m);
+}
+
 TEST_MAIN()
