@@ -199,11 +199,6 @@ conv_fp16(const struct op_ctx *c)
 	    (c->in[2] == NULL || c->in[2]->dtype == LADDER_DT_FLOAT16);
 }
 
-static void
-half_to_float_n(const uint16_t *h, float *f, int64_t n)
-{
-	pg_h2f(h, f, n);
-}
 
 /* Session state of a Conv or FusedConv node. */
 struct conv_state {
@@ -283,6 +278,20 @@ conv_runs(const struct conv_geom *g, int64_t n, int64_t cols, struct conv_run *r
 	return n_run;
 }
 
+unsigned
+conv_rows_inside(const struct conv_geom *g, int64_t oh, int64_t ih, int64_t nrows)
+{
+	unsigned rows = 0;
+
+	for (int64_t r = 0; r < nrows; r++) {
+		int64_t ihr = ih + r * g->stride[1];
+
+		if (oh + r < g->out[1] && ihr >= 0 && ihr < g->in[1])
+			rows |= 1u << r;
+	}
+	return rows;
+}
+
 bool
 conv_pointwise(const struct conv_geom *g)
 {
@@ -342,12 +351,11 @@ conv_layout(const struct op_ctx *c, const struct conv_geom *g, struct conv_layou
 			L->end = round16((conv_numel * (int64_t)ladder_dtype_size(x->dtype) + 3) / 4);
 		return;
 	}
-	if (L->fast)
+	if (L->fast && !dconv_suits(g))
 		off += round16((int64_t)pg_work_floats(g->c / g->group * g->k_sp, g->out_sp) *
 		    (c->threads > 1 ? c->threads : 1));
 	else if (!conv_is_depthwise(g) && !conv_pointwise(g))
 		off += round16(g->c / g->group * g->k_sp * g->out_sp);
-	L->work = 0;
 	if (half) {
 		L->xf = off;
 		off += round16(op_numel(x));
@@ -392,7 +400,7 @@ conv_pack(struct op_ctx *c, const struct conv_geom *g, struct ladder_err *err)
 		tmp = malloc((size_t)numel * sizeof *tmp);
 		if (tmp == NULL)
 			return op_fail(c, err, LADDER_ENOMEM, "out of memory packing the weights");
-		half_to_float_n(w->data, tmp, numel);
+		pg_h2f(w->data, tmp, numel);
 		wf = tmp;
 	}
 	for (int64_t grp = 0; grp < g->group; grp++)
@@ -1002,18 +1010,18 @@ conv_run(struct op_ctx *c, struct ladder_err *err)
 	post.bias = b != NULL ? b->data : NULL;
 	post.z = z != NULL && L.z_inline ? z->data : NULL;
 	if (half) {
-		half_to_float_n(x->data, sc + L.xf, op_numel(x));
+		pg_h2f(x->data, sc + L.xf, op_numel(x));
 		xd = sc + L.xf;
 		if (!L.fast) {
-			half_to_float_n(w->data, sc + L.wf, op_numel(w));
+			pg_h2f(w->data, sc + L.wf, op_numel(w));
 			wd = sc + L.wf;
 		}
 		if (b != NULL) {
-			half_to_float_n(b->data, sc + L.bf, g.m);
+			pg_h2f(b->data, sc + L.bf, g.m);
 			post.bias = sc + L.bf;
 		}
 		if (post.z != NULL) {
-			half_to_float_n(z->data, sc + L.zf, op_numel(z));
+			pg_h2f(z->data, sc + L.zf, op_numel(z));
 			post.z = sc + L.zf;
 		}
 	}
@@ -1049,15 +1057,20 @@ conv_run(struct op_ctx *c, struct ladder_err *err)
 	return 0;
 }
 
-static int64_t
-conv_macs(const struct op_ctx *c)
+int64_t
+conv_macs_of(const struct exec_value *y, const struct exec_value *w)
 {
-	const struct exec_value *y = c->out[0], *w = c->in[1];
 	int64_t per = 1;
 
 	for (int i = 1; i < w->rank; i++)
 		per *= w->dims[i];
 	return op_numel(y) * per;
+}
+
+static int64_t
+conv_macs(const struct op_ctx *c)
+{
+	return conv_macs_of(c->out[0], c->in[1]);
 }
 
 const struct op_def op_Conv = {
@@ -1238,12 +1251,7 @@ convt_run(struct op_ctx *c, struct ladder_err *err)
 static int64_t
 convt_macs(const struct op_ctx *c)
 {
-	const struct exec_value *x = c->in[0], *w = c->in[1];
-	int64_t per = 1;
-
-	for (int i = 1; i < w->rank; i++)
-		per *= w->dims[i];
-	return op_numel(x) * per;
+	return conv_macs_of(c->in[0], c->in[1]);	/* every input element meets every weight */
 }
 
 const struct op_def op_ConvTranspose = {

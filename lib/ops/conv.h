@@ -43,6 +43,16 @@ struct conv_run {
 };
 int conv_runs(const struct conv_geom *g, int64_t n, int64_t cols, struct conv_run *run);
 
+/* Multiply-adds of a convolution producing y with weights w ([M, C/group, k...]). */
+int64_t conv_macs_of(const struct exec_value *y, const struct exec_value *w);
+
+/*
+ * Which of the nrows output rows from oh read input row ih + r * stride
+ * inside the input for some kernel row (ih: that row for output row oh):
+ * bit r set.  Rows past the map's end are never set.
+ */
+unsigned conv_rows_inside(const struct conv_geom *g, int64_t oh, int64_t ih, int64_t nrows);
+
 /* y = act(t + z), t and z broadcast to y's shape (t may be y itself); any float dtype. */
 void conv_post_broadcast(const struct pg_post *p, const struct exec_value *t,
     const struct exec_value *z, struct exec_value *y);

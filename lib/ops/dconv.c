@@ -153,15 +153,8 @@ dc_tile(const int R, const int MODE, const struct dc_job *jb, const struct dc_st
 	int64_t col1 = MODE >= DC_ROWS ? col0 + jb->p * g->out[2] : col0 + 16;
 	__mmask16 o0 = jb->om0[ch], o1 = jb->om1[ch];
 
-	if (MODE >= DC_ROWS) {
-		/* Rows past the map's last are not stored. */
-		int64_t left = g->out[1] - oh;
-
-		if (left < jb->p)
-			o0 = pg_range_mask16(0, left * g->out[2]);
-		o1 = left <= jb->p ? 0 : left < 2 * jb->p ?
-		    pg_range_mask16(0, (left - jb->p) * g->out[2]) : o1;
-	}
+	if (MODE >= DC_ROWS)	/* rows past the map's last are not stored */
+		pg_rows_store_masks(g->out[1] - oh, jb->p, g->out[2], &o0, &o1);
 	/* Unrolled with constant indices, so the accumulators never leave registers. */
 #pragma GCC unroll 12
 	for (int r = 0; r < R; r++) {
@@ -216,7 +209,6 @@ dc_row(void *ctx, int64_t task, int worker)
 	const struct conv_geom *g = jb->g;
 	int64_t kdim = jb->cg * g->k_sp, oh = jb->mode >= DC_ROWS ? 2 * jb->p * task : task;
 	int64_t nrows = jb->mode >= DC_ROWS ? 2 * jb->p : 1;
-	int64_t s2 = jb->mode == DC_ROW32_S2 ? 2 : 1;
 	static _Thread_local struct dc_steps st;	/* about 46 KB: not on the stack */
 
 	(void)worker;
@@ -225,14 +217,7 @@ dc_row(void *ctx, int64_t task, int worker)
 	for (int64_t c = 0, k = 0; c < jb->cg; c++) {
 		for (int64_t kh = 0; kh < g->k[1]; kh++) {
 			int64_t ih = oh * g->stride[1] - g->pad_b[1] + kh * g->dil[1];
-			int rows = 0;
-
-			for (int64_t r = 0; r < nrows; r++) {
-				int64_t ihr = ih + r * g->stride[1];
-
-				if (oh + r < g->out[1] && ihr >= 0 && ihr < g->in[1])
-					rows |= 1 << r;
-			}
+			unsigned rows = conv_rows_inside(g, oh, ih, nrows);
 			for (int64_t kw = 0; kw < g->k[2]; kw++, k++) {
 				if (rows == 0)
 					continue;
@@ -244,7 +229,6 @@ dc_row(void *ctx, int64_t task, int worker)
 			}
 		}
 	}
-	(void)s2;
 	for (int64_t ch = 0; ch < jb->chunks; ch++) {
 		for (int64_t i = 0; i < jb->mg; i += PG_MR) {
 			const float *a = jb->ap + (i / PG_MR) * kdim * PG_MR;
@@ -273,13 +257,9 @@ dconv_run(const struct conv_geom *g, const float *x, const float *ap, float *y,
 	job.chunks = job.mode >= DC_ROWS ? 1 : (g->out[2] + 31) / 32;
 	job.p = job.mode >= DC_ROWS ? 16 / g->out[2] : 1;
 	if (job.mode >= DC_ROWS) {
-		for (int64_t kw = 0; kw < g->k[2]; kw++) {
-			int64_t b = kw * g->dil[2] - g->pad_b[2];
-			__mmask16 cols = pg_range_mask16(b, g->in[2]) & pg_range_mask16(0, g->out[2]);
-
-			for (int64_t sr = 0; sr < job.p; sr++)
-				job.sub[kw][sr] = (__mmask16)(cols << (sr * g->out[2]));
-		}
+		for (int64_t kw = 0; kw < g->k[2]; kw++)
+			pg_rows_sub_masks(kw * g->dil[2] - g->pad_b[2], g->in[2], g->out[2], job.p,
+			    job.sub[kw]);
 	}
 	for (int64_t ch = 0; ch < job.chunks; ch++) {
 		if (job.mode >= DC_ROWS) {

@@ -240,11 +240,6 @@ use_avx512(void)
 	return state == 1;
 }
 
-const char *
-pg_kernel_name(void)
-{
-	return use_avx512() ? "avx512" : "generic";
-}
 #else
 static bool
 use_avx512(void)
@@ -252,11 +247,6 @@ use_avx512(void)
 	return false;
 }
 
-const char *
-pg_kernel_name(void)
-{
-	return "generic";
-}
 #endif
 
 /* The portable kernel: same tile, same order of the sums over k. */

@@ -81,7 +81,5 @@ void pg_f2h(const float *f, uint16_t *h, int64_t n);
 bool pg_fast(void);
 /* Tests: true forces the portable kernels from now on, false detects again. */
 void pg_force_portable(bool on);
-/* "avx512" or "generic": the kernel pg_gemm uses on this CPU. */
-const char *pg_kernel_name(void);
 
 #endif

@@ -157,13 +157,8 @@ qd_tile(const int R, const int MODE, const struct qd_job *jb, const struct qd_st
 	int64_t col0 = oh * w + ch * 32, col1 = MODE == QD_ROWS ? col0 + P * w : col0 + 16;
 	__mmask16 o0 = jb->om0[ch], o1 = jb->om1[ch];
 
-	if (MODE == QD_ROWS) {
-		int64_t left = g->out[1] - oh;
-
-		if (left < P)
-			o0 = pg_range_mask16(0, left * w);
-		o1 = left <= P ? 0 : left < 2 * P ? pg_range_mask16(0, (left - P) * w) : o1;
-	}
+	if (MODE == QD_ROWS)	/* rows past the map's last are not stored */
+		pg_rows_store_masks(g->out[1] - oh, P, w, &o0, &o1);
 #pragma GCC unroll 12
 	for (int r = 0; r < R; r++) {
 		if (r >= mv)
@@ -216,14 +211,7 @@ qd_row(void *ctx, int64_t task, int worker)
 	for (int64_t q = 0; q < jb->cq; q++) {
 		for (int64_t kh = 0; kh < g->k[1]; kh++) {
 			int64_t ih = oh * g->stride[1] - g->pad_b[1] + kh * g->dil[1];
-			int rows = 0;
-
-			for (int64_t r = 0; r < nrows; r++) {
-				int64_t ihr = ih + r * g->stride[1];
-
-				if (oh + r < g->out[1] && ihr >= 0 && ihr < g->in[1])
-					rows |= 1 << r;
-			}
+			unsigned rows = conv_rows_inside(g, oh, ih, nrows);
 			for (int64_t kw = 0; kw < g->k[2]; kw++) {
 				st.xoff[st.n] = (int32_t)(q * g->in_sp + ih * g->in[2] + kw * g->dil[2] -
 				    g->pad_b[2]);
@@ -272,13 +260,8 @@ qdconv_run(const struct conv_geom *g, const uint8_t *x, uint8_t zx, const int8_t
 	job.p = job.mode == QD_ROWS ? 16 / g->out[2] : 1;
 	job.chunks = job.mode == QD_ROWS ? 1 : (g->out[2] + 31) / 32;
 	job.zx4 = 0x01010101u * zx;
-	for (int64_t kw = 0; kw < g->k[2] && job.mode == QD_ROWS; kw++) {
-		int64_t b = kw * g->dil[2] - g->pad_b[2];
-		__mmask16 cols = pg_range_mask16(b, g->in[2]) & pg_range_mask16(0, g->out[2]);
-
-		for (int64_t sr = 0; sr < job.p; sr++)
-			job.sub[kw][sr] = (__mmask16)(cols << (sr * g->out[2]));
-	}
+	for (int64_t kw = 0; kw < g->k[2] && job.mode == QD_ROWS; kw++)
+		pg_rows_sub_masks(kw * g->dil[2] - g->pad_b[2], g->in[2], g->out[2], job.p, job.sub[kw]);
 	for (int64_t ch = 0; ch < job.chunks; ch++) {
 		if (job.mode == QD_ROWS) {
 			job.om0[ch] = job.om1[ch] = pg_range_mask16(0, job.p * g->out[2]);

@@ -134,11 +134,12 @@ qconv_infer(struct op_ctx *c, struct ladder_err *err)
 	for (int i = 0; i < g.nsp; i++)
 		dims[2 + i] = g.out[CONV_MAX_SP - g.nsp + i];
 	op_set_shape(c->out[0], LADDER_DT_FLOAT, c->in[0]->rank, dims);
-	c->scratch_bytes = (pq_work_bytes(g.c / g.group * g.k_sp, g.out_sp) + 63) / 64 * 64 *
-	    (size_t)(c->threads > 1 ? c->threads : 1);
-	if (((const struct qconv_state *)c->params)->direct &&
-	    qdconv_scratch_bytes(&g) > c->scratch_bytes)
+	/* The direct kernel needs only the interleaved input; the GEMM a block per thread. */
+	if (((const struct qconv_state *)c->params)->direct)
 		c->scratch_bytes = qdconv_scratch_bytes(&g);
+	else
+		c->scratch_bytes = (pq_work_bytes(g.c / g.group * g.k_sp, g.out_sp) + 63) / 64 * 64 *
+		    (size_t)(c->threads > 1 ? c->threads : 1);
 	return 0;
 }
 
@@ -351,12 +352,7 @@ qconv_run(struct op_ctx *c, struct ladder_err *err)
 static int64_t
 qconv_macs(const struct op_ctx *c)
 {
-	const struct exec_value *y = c->out[0], *w = c->in[3];
-	int64_t per = 1;
-
-	for (int i = 1; i < w->rank; i++)
-		per *= w->dims[i];
-	return op_numel(y) * per;
+	return conv_macs_of(c->out[0], c->in[3]);
 }
 
 const struct op_def op_QConv = {

@@ -68,6 +68,33 @@ pg_range_mask16(int64_t base, int64_t n)
 		return 0;
 	return (__mmask16)(((1u << (hi - lo)) - 1) << lo);
 }
+/*
+ * Tiles of 2P whole output rows of width w (P per vector) starting `left`
+ * rows before the map's end: shrink the two store masks to the rows there.
+ */
+static inline void
+pg_rows_store_masks(int64_t left, int64_t p, int64_t w, __mmask16 *o0, __mmask16 *o1)
+{
+	if (left < p)
+		*o0 = pg_range_mask16(0, left * w);
+	if (left <= p)
+		*o1 = 0;
+	else if (left < 2 * p)
+		*o1 = pg_range_mask16(0, (left - p) * w);
+}
+
+/*
+ * For P whole output rows of width w per vector: sub[s] = the lanes of row s
+ * whose input column (kernel column offset b) lies inside a row of width in.
+ */
+static inline void
+pg_rows_sub_masks(int64_t b, int64_t in, int64_t w, int64_t p, __mmask16 *sub)
+{
+	__mmask16 cols = pg_range_mask16(b, in) & pg_range_mask16(0, w);
+
+	for (int64_t s = 0; s < p; s++)
+		sub[s] = (__mmask16)(cols << (s * w));
+}
 #else
 #define LADDER_SIMD_X86 0
 #endif
