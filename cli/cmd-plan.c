@@ -15,8 +15,8 @@ static const struct cmd_option plan_options[] = {
 	{ "time-limit", 0, "SECONDS", false, "solver time limit (default 10)", COMPLETE_NONE, NULL },
 	{ "gap", 0, "G", false, "relative MIP gap to stop at (default 0.005)", COMPLETE_NONE, NULL },
 	{ "explain", 0, NULL, false, "add the sensitivity report", COMPLETE_NONE, NULL },
-	{ "no-baselines", 0, NULL, false, "skip the cloud-only, edge-only, device-only and greedy "
-	    "baselines", COMPLETE_NONE, NULL },
+	{ "no-baselines", 0, NULL, false, "skip the baselines (cloud-only, edge-only, device-only, greedy) "
+	    "and the ablations", COMPLETE_NONE, NULL },
 	{ "json", 0, NULL, false, "print plan.json to standard output instead of the summary",
 	    COMPLETE_NONE, NULL },
 	{ 0 },

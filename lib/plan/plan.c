@@ -9,7 +9,15 @@
 #include "plan/plan.h"
 #include "util/banned.h"
 
-enum { BASE_CLOUD, BASE_EDGE, BASE_DEVICE, BASE_GREEDY, BASE_COUNT };
+/*
+ * Baselines are the deployments a team makes without ladder: one rung per
+ * stream (the cheapest accurate one), in one tier or placed greedily.  The
+ * ablations are ladder's own plan with one of its parts taken away: without
+ * cascades (single rungs anywhere), and without escalation between nodes
+ * (every stage of a cascade on the node that starts it).
+ */
+enum { BASE_CLOUD, BASE_EDGE, BASE_DEVICE, BASE_GREEDY, ABL_RUNGS, ABL_LOCAL, BASE_COUNT };
+#define N_BASELINES ABL_RUNGS
 /*
  * A baseline is optimal (within the gap), feasible (stopped by the time
  * limit, or the greedy heuristic), infeasible (proven), or has no plan: the
@@ -19,7 +27,7 @@ enum { BASE_CLOUD, BASE_EDGE, BASE_DEVICE, BASE_GREEDY, BASE_COUNT };
 enum base_status { BS_OPTIMAL, BS_FEASIBLE, BS_INFEASIBLE, BS_NONE };
 static const char *const base_status_names[] = { "optimal", "feasible", "infeasible", "no plan" };
 static const char *const base_names[BASE_COUNT] = { "cloud-only", "edge-only", "device-only",
-	"greedy" };
+	"greedy", "no-cascades", "no-escalation" };
 
 struct ladder_plan {
 	struct plan_topology topo;
@@ -157,28 +165,26 @@ baseline_mask(const struct plan_model *m, int kind, bool *allowed)
 	for (size_t i = 0; i < m->n_options; i++) {
 		const struct plan_option *o = &m->options[i];
 		const struct plan_class *c = &m->classes[o->cls];
+		bool single = o->n_stages == 1;
 
 		switch (kind) {
 		case BASE_CLOUD:
-			allowed[i] = o->tiers == 1u << TIER_CLOUD;
+			allowed[i] = single && o->tiers == 1u << TIER_CLOUD;
 			break;
 		case BASE_EDGE:
-			/*
-			 * Serving at the edge without offloading: each stream on one
-			 * node below the cloud (a rung, or a cascade within that node).
-			 * Escalating between nodes is what the plan adds.
-			 */
-			allowed[i] = (o->tiers & (1u << TIER_CLOUD)) == 0;
+			/* The edge servers: hubs and the edge data centre. */
+			allowed[i] = single && (o->tiers & ~(1u << TIER_HUB | 1u << TIER_EDGE_DC)) == 0;
+			break;
+		case BASE_DEVICE:
+			allowed[i] = single && o->node[0] == c->source;
+			break;
+		case ABL_LOCAL:
+			allowed[i] = true;
 			for (int s = 1; s < o->n_stages; s++)
 				allowed[i] = allowed[i] && o->node[s] == o->node[0];
 			break;
-		case BASE_DEVICE:
-			allowed[i] = true;
-			for (int s = 0; s < o->n_stages; s++)
-				allowed[i] = allowed[i] && o->node[s] == c->source;
-			break;
-		default:
-			allowed[i] = o->n_stages == 1;
+		default:	/* BASE_GREEDY, ABL_RUNGS */
+			allowed[i] = single;
 			break;
 		}
 	}
@@ -223,7 +229,7 @@ solve_all(struct ladder_plan *p, const struct ladder_plan_options *opt,
 			 * reported without a plan when a simple one exists.
 			 */
 			plan_greedy(m, allowed, &seed);
-			if ((rc = plan_mip_solve(m, allowed, seed.feasible ? &seed : NULL, tl / 4, gap,
+			if ((rc = plan_mip_solve(m, allowed, seed.feasible ? &seed : NULL, tl / BASE_COUNT, gap,
 			    &r, err)) != 0)
 				goto out;
 			tmp.feasible = false;
@@ -568,6 +574,23 @@ option_share(const struct plan_model *m, const struct plan_option *o)
 	return v;
 }
 
+/* The baselines or ablations in [from, to) that were solved. */
+static json_t *
+baselines_json(const struct ladder_plan *p, int from, int to)
+{
+	json_t *arr = json_array();
+
+	for (int b = from; b < to; b++) {
+		if (!p->base_done[b])
+			continue;
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:b, s:o}", "name", base_names[b],
+		    "status", base_status_names[p->base_status[b]],
+		    "feasible", p->base_feasible[b], "cost_per_hour", p->base_feasible[b] ?
+		    json_real(tidy(p->base_cost[b])) : json_null()));
+	}
+	return arr;
+}
+
 static json_t *
 workloads_json(const struct ladder_plan *p)
 {
@@ -697,16 +720,8 @@ make_json(struct ladder_plan *p, const struct ladder_plan_options *opt)
 	json_object_set_new(obj, "energy_per_hour",
 	    json_real(tidy(p->have_sol ? p->sol.energy_cost : 0)));
 	json_object_set_new(root, "totals", obj);
-	arr = json_array();
-	for (int b = 0; b < BASE_COUNT; b++) {
-		if (!p->base_done[b])
-			continue;
-		json_array_append_new(arr, json_pack("{s:s, s:s, s:b, s:o}", "name", base_names[b],
-		    "status", base_status_names[p->base_status[b]],
-		    "feasible", p->base_feasible[b], "cost_per_hour", p->base_feasible[b] ?
-		    json_real(tidy(p->base_cost[b])) : json_null()));
-	}
-	json_object_set_new(root, "baselines", arr);
+	json_object_set_new(root, "baselines", baselines_json(p, 0, N_BASELINES));
+	json_object_set_new(root, "ablations", baselines_json(p, N_BASELINES, BASE_COUNT));
 	arr = json_array();
 	for (size_t i = 0; i < p->n_unserved; i++)
 		json_array_append_new(arr, json_string(p->unserved[i]));
@@ -733,6 +748,35 @@ make_json(struct ladder_plan *p, const struct ladder_plan_options *opt)
 }
 
 /* ---- the human summary ---- */
+
+/* One table of baselines or ablations: cost and what the plan saves against each. */
+static void
+summary_baselines(const struct ladder_plan *p, struct ladder_buf *b, int from, int to,
+    const char *title)
+{
+	static const char *const what[BASE_COUNT] = { "", "", "", "",
+		"  single rungs, any node", "  cascades within one node" };
+	bool any = false;
+
+	for (int i = from; i < to; i++)
+		any = any || p->base_done[i];
+	if (!any)
+		return;
+	ladder_buf_addf(b, "\n%-13s %12s  %s\n", title, "$/h", "plan saves");
+	for (int i = from; i < to; i++) {
+		if (!p->base_done[i])
+			continue;
+		if (!p->base_feasible[i])
+			ladder_buf_addf(b, "%-13s %12s  -%s\n", base_names[i],
+			    base_status_names[p->base_status[i]], what[i]);
+		else
+			ladder_buf_addf(b, "%-13s %12.4f  %.1f%%%s%s\n", base_names[i],
+			    p->base_cost[i], p->base_cost[i] > 0 ? 100 *
+			    (p->base_cost[i] - p->sol.cost) / p->base_cost[i] : 0, what[i],
+			    p->base_status[i] == BS_FEASIBLE && i != BASE_GREEDY ?
+			    "  (time limit: not proven optimal)" : "");
+	}
+}
 
 static void
 summary_workloads(const struct ladder_plan *p, struct ladder_buf *b)
@@ -847,22 +891,8 @@ make_summary(struct ladder_plan *p)
 		ladder_buf_addf(&b, "network $/h %.4f, energy $/h %.4f\n", p->sol.network_cost,
 		    p->sol.energy_cost);
 		summary_workloads(p, &b);
-		if (p->base_done[0] || p->base_done[BASE_GREEDY]) {
-			ladder_buf_addf(&b, "\n%-12s %12s  %s\n", "baseline", "$/h", "plan saves");
-			for (int i = 0; i < BASE_COUNT; i++) {
-				if (!p->base_done[i])
-					continue;
-				if (!p->base_feasible[i])
-					ladder_buf_addf(&b, "%-12s %12s  -\n", base_names[i],
-					    base_status_names[p->base_status[i]]);
-				else
-					ladder_buf_addf(&b, "%-12s %12.4f  %.1f%%%s\n", base_names[i],
-					    p->base_cost[i], p->base_cost[i] > 0 ? 100 *
-					    (p->base_cost[i] - p->sol.cost) / p->base_cost[i] : 0,
-					    p->base_status[i] == BS_FEASIBLE && i != BASE_GREEDY ?
-					    "  (time limit: not proven optimal)" : "");
-			}
-		}
+		summary_baselines(p, &b, 0, N_BASELINES, "baseline");
+		summary_baselines(p, &b, N_BASELINES, BASE_COUNT, "ablation");
 		if (p->explained) {
 			ladder_buf_addf(&b, "\nsensitivity (LP relaxation; duals with instances fixed):\n");
 			for (size_t w = 0; w < t->n_workloads; w++) {

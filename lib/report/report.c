@@ -471,7 +471,8 @@ section_plan(struct ladder_buf *o, const json_t *plan)
 		"p99 ms", "p99 SLO ms", "$/h", NULL };
 	const json_t *obj = json_object_get(plan, "objective"), *b, *w;
 	const json_t *bases = json_object_get(plan, "baselines");
-	size_t nb = json_array_size(bases), i;
+	const json_t *abls = json_object_get(plan, "ablations");
+	size_t nb = json_array_size(bases) + json_array_size(abls), i, k = 1;
 	const char **labels = calloc(nb + 1, sizeof *labels);
 	double *values = calloc(nb + 1, sizeof *values);
 
@@ -483,11 +484,16 @@ section_plan(struct ladder_buf *o, const json_t *plan)
 		labels[0] = "ladder plan";
 		values[0] = num(obj, "cost_per_hour");
 		json_array_foreach(bases, i, b) {
-			labels[i + 1] = str(b, "name");
-			values[i + 1] = json_is_true(json_object_get(b, "feasible")) ? num(b, "cost_per_hour") : NAN;
+			labels[k] = str(b, "name");
+			values[k++] = json_is_true(json_object_get(b, "feasible")) ? num(b, "cost_per_hour") : NAN;
 		}
-		svg_bars(o, "plot-baselines", "Cost per hour: the plan and the baselines", "$/h", nb + 1,
-		    labels, values, 0);
+		/* Ablations: the plan without cascades, or without escalation between nodes. */
+		json_array_foreach(abls, i, b) {
+			labels[k] = str(b, "name");
+			values[k++] = json_is_true(json_object_get(b, "feasible")) ? num(b, "cost_per_hour") : NAN;
+		}
+		svg_bars(o, "plot-baselines", "Cost per hour: the plan, the baselines (one rung per "
+		    "stream, without ladder) and the ablations", "$/h", k, labels, values, 0);
 	}
 	tier_diagram(o, plan);
 	head_row(o, cols);

@@ -135,7 +135,7 @@ brute_class(struct brute *b, size_t c)
 		brute_spread(b, c, idx, k, 0, cl->streams);
 }
 
-/* The baselines' option sets, as man/ladder-plan.1 defines them. */
+/* The baselines' and ablations' option sets, as man/ladder-plan.1 defines them. */
 static void
 baseline_allowed(const struct plan_model *m, const char *name, bool *allowed)
 {
@@ -143,50 +143,64 @@ baseline_allowed(const struct plan_model *m, const char *name, bool *allowed)
 		const struct plan_option *o = &m->options[i];
 		bool ok = true;
 
+		if (strcmp(name, "no-escalation") != 0)
+			ok = o->n_stages == 1;
 		for (int s = 0; s < o->n_stages; s++) {
 			int tier = m->topo->nodes[o->node[s]].tier;
 
 			if (strcmp(name, "cloud-only") == 0)
 				ok = ok && tier == TIER_CLOUD;
 			else if (strcmp(name, "edge-only") == 0)
-				ok = ok && tier != TIER_CLOUD && o->node[s] == o->node[0];
-			else
+				ok = ok && (tier == TIER_HUB || tier == TIER_EDGE_DC);
+			else if (strcmp(name, "device-only") == 0)
 				ok = ok && o->node[s] == m->classes[o->cls].source;
+			else if (strcmp(name, "no-escalation") == 0)
+				ok = ok && o->node[s] == o->node[0];
 		}
 		allowed[i] = ok;
 	}
 }
 
-/* Each exact baseline of plan equals brute force over its option set (pruning keeps them whole). */
+/*
+ * Each exact baseline and ablation of plan equals brute force over its
+ * option set (pruning keeps them whole).
+ */
 static int
 check_baselines(struct brute *b, const struct ladder_plan *plan)
 {
-	static const char *const names[] = { "cloud-only", "edge-only", "device-only" };
+	static const char *const names[] = { "cloud-only", "edge-only", "device-only",
+		"no-cascades", "no-escalation" };
+	static const char *const lists[] = { "baselines", "ablations" };
 	json_t *root = json_loads(ladder_plan_json(plan), 0, NULL), *arr, *e;
 	bool *allowed = calloc(b->m->n_options + 1, sizeof *allowed);
 	double best = b->best;
 	int checked = 0;
 	size_t i;
 
-	arr = json_object_get(root, "baselines");
-	json_array_foreach(arr, i, e) {
-		const char *name = json_string_value(json_object_get(e, "name"));
+	for (int l = 0; l < 2; l++) {
+		arr = json_object_get(root, lists[l]);
+		json_array_foreach(arr, i, e) {
+			const char *name = json_string_value(json_object_get(e, "name"));
 
-		for (size_t n = 0; n < 3; n++) {
-			if (name == NULL || strcmp(name, names[n]) != 0)
-				continue;
-			baseline_allowed(b->m, name, allowed);
-			b->allowed = allowed;
-			b->best = INFINITY;
-			brute_class(b, 0);
-			b->allowed = NULL;
-			CHECK(json_is_true(json_object_get(e, "feasible")) == isfinite(b->best));
-			CHECK_EQ_STR(json_string_value(json_object_get(e, "status")),
-			    isfinite(b->best) ? "optimal" : "infeasible");
-			if (isfinite(b->best))
-				CHECK_NEAR(json_number_value(json_object_get(e, "cost_per_hour")), b->best,
-				    1e-7 + 1e-7 * b->best);
-			checked++;
+			for (size_t n = 0; n < sizeof names / sizeof names[0]; n++) {
+				if (name == NULL || strcmp(name, names[n]) != 0)
+					continue;
+				baseline_allowed(b->m, name, allowed);
+				b->allowed = allowed;
+				b->best = INFINITY;
+				brute_class(b, 0);
+				b->allowed = NULL;
+				CHECK(json_is_true(json_object_get(e, "feasible")) == isfinite(b->best));
+				CHECK_EQ_STR(json_string_value(json_object_get(e, "status")),
+				    isfinite(b->best) ? "optimal" : "infeasible");
+				if (isfinite(b->best))
+					CHECK_NEAR(json_number_value(json_object_get(e, "cost_per_hour")),
+					    b->best, 1e-7 + 1e-7 * b->best);
+				/* The plan is never worse than any of them. */
+				if (isfinite(b->best))
+					CHECK(ladder_plan_cost(plan) <= b->best + 1e-7 + 1e-7 * b->best);
+				checked++;
+			}
 		}
 	}
 	b->best = best;
@@ -301,8 +315,8 @@ TEST(plan_matches_brute_force)
 	printf("# %d instances checked (%d feasible, %d infeasible); rounding path optimal on %d\n",
 	    checked, feasible, infeasible, rounded_equal);
 	printf("# %zu nodes with residency variables, %zu three-stage options\n", with_z, with_3);
-	printf("# %d baselines equal to brute force over their option sets\n", baselines_checked);
-	CHECK(baselines_checked >= 15);
+	printf("# %d baselines and ablations equal to brute force over their option sets\n", baselines_checked);
+	CHECK(baselines_checked >= 25);
 	CHECK(with_z > 0);
 	CHECK(with_3 > 0);
 	CHECK(checked >= 20);
@@ -373,6 +387,13 @@ TEST(plan_small_example)
 		size_t i;
 
 		json_array_foreach(json_object_get(j, "baselines"), i, b) {
+			if (json_is_true(json_object_get(b, "feasible")))
+				CHECK(ladder_plan_cost(plan) <= json_number_value(json_object_get(b,
+				    "cost_per_hour")) + 1e-9);
+		}
+		CHECK_EQ_INT((int)json_array_size(json_object_get(j, "baselines")), 4);
+		CHECK_EQ_INT((int)json_array_size(json_object_get(j, "ablations")), 2);
+		json_array_foreach(json_object_get(j, "ablations"), i, b) {
 			if (json_is_true(json_object_get(b, "feasible")))
 				CHECK(ladder_plan_cost(plan) <= json_number_value(json_object_get(b,
 				    "cost_per_hour")) + 1e-9);
