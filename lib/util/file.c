@@ -90,32 +90,67 @@ fail:
 	return err ? err->code : LADDER_EIO;
 }
 
+/* Writes all of data to fd; 0, or -1 with errno set. */
+static int
+write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+/*
+ * A device, pipe or socket (/dev/null, /dev/stdout, a FIFO) is written in
+ * place: renaming a temporary file over it would replace the device node
+ * with a regular file.
+ */
+static int
+write_special(const char *path, const void *data, size_t len, struct ladder_err *err)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return ladder_errf(err, LADDER_EIO, "cannot write '%s': %s", path, strerror(errno));
+	if (write_all(fd, data, len) != 0) {
+		ladder_errf(err, LADDER_EIO, "cannot write '%s': %s", path, strerror(errno));
+		close(fd);
+		return LADDER_EIO;
+	}
+	if (close(fd) != 0)
+		return ladder_errf(err, LADDER_EIO, "cannot write '%s': %s", path, strerror(errno));
+	return 0;
+}
+
 int
 ladder_write_file(const char *path, const void *data, size_t len, struct ladder_err *err)
 {
 	char tmp[PATH_MAX];
-	const char *p = data;
+	struct stat st;
 	int fd, n;
 
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+		return write_special(path, data, len, err);
 	n = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
 	if (n < 0 || (size_t)n >= sizeof tmp)
 		return ladder_errf(err, LADDER_EINVAL, "cannot write '%s': path too long", path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return ladder_errf(err, LADDER_EIO, "cannot write '%s': %s", path, strerror(errno));
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			ladder_errf(err, LADDER_EIO, "cannot write '%s': %s", path, strerror(errno));
-			close(fd);
-			unlink(tmp);
-			return LADDER_EIO;
-		}
-		p += w;
-		len -= (size_t)w;
+	if (write_all(fd, data, len) != 0) {
+		ladder_errf(err, LADDER_EIO, "cannot write '%s': %s", path, strerror(errno));
+		close(fd);
+		unlink(tmp);
+		return LADDER_EIO;
 	}
 	if (fsync(fd) != 0 || close(fd) != 0) {
 		ladder_errf(err, LADDER_EIO, "cannot write '%s': %s", path, strerror(errno));

@@ -1,4 +1,6 @@
 /* test-util.c: error buffer, byte buffer, files, hashes, arena. */
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -57,6 +59,22 @@ TEST(file_roundtrip_and_limits)
 	ladder_err_clear(&err);
 	CHECK_EQ_INT(ladder_read_file("/nonexistent/x", 0, &data, &len, &err), LADDER_EIO);
 	CHECK(strstr(err.msg, "cannot open '/nonexistent/x'") != NULL);
+	/* A FIFO (like /dev/null, a device) is written in place, never replaced by a file. */
+	{
+		struct stat st;
+		char got[8] = { 0 };
+		int rd;
+
+		snprintf(path, sizeof path, "%s/fifo", dir);
+		REQUIRE(mkfifo(path, 0600) == 0);
+		rd = open(path, O_RDWR | O_NONBLOCK);
+		REQUIRE(rd >= 0);
+		CHECK_OK(ladder_write_file(path, "hello", 5, &err), &err);
+		CHECK(stat(path, &st) == 0 && S_ISFIFO(st.st_mode));
+		CHECK_EQ_INT(read(rd, got, sizeof got), 5);
+		CHECK_EQ_STR(got, "hello");
+		close(rd);
+	}
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 	CHECK(system(cmd) == 0);
