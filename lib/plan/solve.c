@@ -905,6 +905,111 @@ mip_callback(glp_tree *tree, void *arg)
 	}
 }
 
+/* A node whose instance count the dive may lower, and how little the LP used of its last one. */
+struct dive_node {
+	int node;
+	double frac;
+};
+
+static int
+dive_cmp(const void *a, const void *b)
+{
+	const struct dive_node *x = a, *y = b;
+
+	if (x->frac != y->frac)
+		return x->frac < y->frac ? -1 : 1;
+	return x->node - y->node;
+}
+
+/* Re-solves q from its current basis; true when it is optimal (so feasible). */
+static bool
+dive_resolve(glp_prob *q, uint64_t deadline)
+{
+	glp_smcp smcp;
+	uint64_t now = ladder_now_ns();
+
+	if (now >= deadline)
+		return false;
+	glp_init_smcp(&smcp);
+	smcp.msg_lev = GLP_MSG_OFF;
+	smcp.meth = GLP_DUALP;
+	smcp.presolve = GLP_OFF;
+	smcp.tm_lim = (int)((deadline - now) / 1000000) + 1;
+	return glp_simplex(q, &smcp) == 0 && glp_get_status(q) == GLP_OPT;
+}
+
+/*
+ * A primal heuristic for the fixed charges (instances): from the root LP,
+ * every instance count and residency is rounded up, which keeps the LP's
+ * streams feasible; then, nodes in the order of how little the LP used of
+ * their last instance, each count is lowered by one while the LP stays
+ * feasible (warm-started dual simplex).  The streams of the last feasible LP
+ * are rounded to whole streams and repaired.  Where capacity binds, the
+ * root LP spreads load thinly over many nodes and branch and cut alone finds
+ * good plans late: on the 1000-stream bench city it was 15% above the bound
+ * after 5 s.
+ */
+static void
+lp_dive(const struct plan_model *m, const bool *allowed, const struct lp *lp, double budget_ms,
+    struct plan_solution *out)
+{
+	size_t nn = m->topo->n_nodes, nz = nn * m->in->n_rungs, nd = 0;
+	uint64_t deadline = ladder_now_ns() + (uint64_t)(budget_ms * 1e6);
+	glp_prob *q = glp_create_prob();
+	struct dive_node *cand = calloc(nn + 1, sizeof *cand);
+	double *x = calloc(m->n_options + 1, sizeof *x);
+
+	out->feasible = false;
+	if (q == NULL || cand == NULL || x == NULL)
+		goto out;
+	glp_copy_prob(q, lp->p, GLP_OFF);
+	for (size_t k = 0; k < nn; k++) {
+		int j = lp->col_m[k];
+		double v, c;
+
+		if (j == 0)
+			continue;
+		v = glp_get_col_prim(lp->p, j);
+		c = ceil(v - 1e-6);
+		if (c < 0)
+			c = 0;
+		glp_set_col_bnds(q, j, GLP_FX, c, c);
+		if (c > 0)
+			cand[nd++] = (struct dive_node){ (int)k, v - (c - 1) };
+	}
+	for (size_t k = 0; k < nz; k++) {
+		int j = lp->col_z[k];
+
+		if (j != 0) {
+			double c = ceil(glp_get_col_prim(lp->p, j) - 1e-6) > 0 ? 1 : 0;
+
+			glp_set_col_bnds(q, j, GLP_FX, c, c);
+		}
+	}
+	if (!dive_resolve(q, deadline))
+		goto out;
+	qsort(cand, nd, sizeof *cand, dive_cmp);
+	for (size_t i = 0; i < nd && ladder_now_ns() < deadline; i++) {
+		int j = lp->col_m[cand[i].node];
+		double c = glp_get_col_lb(q, j);
+
+		glp_set_col_bnds(q, j, GLP_FX, c - 1, c - 1);
+		if (!dive_resolve(q, deadline)) {
+			glp_set_col_bnds(q, j, GLP_FX, c, c);
+			if (!dive_resolve(q, deadline))
+				break;
+		}
+	}
+	for (size_t i = 0; i < m->n_options; i++)
+		x[i] = lp->col_x[i] ? glp_get_col_prim(q, lp->col_x[i]) : 0;
+	plan_round_repair(m, allowed, x, out);
+out:
+	if (q != NULL)
+		glp_delete_prob(q);
+	free(cand);
+	free(x);
+}
+
 static bool
 incumbent_fits(const struct plan_model *m, const struct lp *lp, const struct plan_solution *s)
 {
@@ -926,6 +1031,7 @@ plan_mip_solve(const struct plan_model *m, const bool *allowed,
 	glp_smcp smcp;
 	glp_iocp iocp;
 	struct cb_info cb;
+	struct plan_solution dived = { 0 };
 	uint64_t t0 = ladder_now_ns();
 	int rc, ret, st;
 	double lp_obj;
@@ -984,6 +1090,12 @@ plan_mip_solve(const struct plan_model *m, const bool *allowed,
 	cb.m = m;
 	cb.lp = &lp;
 	cb.incumbent = incumbent_fits(m, &lp, incumbent) ? incumbent : NULL;
+	if (plan_solution_init(&dived, m) == 0) {
+		lp_dive(m, allowed, &lp, time_limit_s * 1000 * 0.25, &dived);
+		if (dived.feasible && incumbent_fits(m, &lp, &dived) &&
+		    (cb.incumbent == NULL || dived.cost < cb.incumbent->cost - 1e-12))
+			cb.incumbent = &dived;
+	}
 	cb.bound = lp_obj;
 	glp_init_iocp(&iocp);
 	iocp.msg_lev = GLP_MSG_OFF;
@@ -1042,6 +1154,7 @@ plan_mip_solve(const struct plan_model *m, const bool *allowed,
 	}
 done:
 	r->solve_ms = (double)(ladder_now_ns() - t0) / 1e6;
+	plan_solution_release(&dived);
 	lp_release(&lp);
 	return rc;
 }
