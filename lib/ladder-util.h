@@ -74,9 +74,14 @@ char *ladder_buf_detach(struct ladder_buf *b, size_t *len);
  */
 int ladder_read_file(const char *path, size_t max_bytes, char **data, size_t *len,
     struct ladder_err *err);
-/* Writes atomically: a temporary file in the same directory, fsync, rename. */
+/*
+ * Writes atomically: a temporary file in the same directory, fsync, rename.
+ * A device, FIFO or socket (/dev/null) is written in place instead.
+ */
 int ladder_write_file(const char *path, const void *data, size_t len,
     struct ladder_err *err);
+/* Writes all of data to fd, retrying on EINTR; 0, or -1 (errno says why). */
+int ladder_write_all(int fd, const void *data, size_t len);
 /* mkdir -p; mode 0755. */
 int ladder_mkdirs(const char *path, struct ladder_err *err);
 /* Directory part of a path into out ("." when none). */

@@ -335,24 +335,6 @@ has_dotdot(const char *p)
 	return false;
 }
 
-static int
-write_all(int fd, const void *data, size_t len)
-{
-	const char *p = data;
-
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Writes a small file under dirfd with O_EXCL|O_NOFOLLOW and fsyncs it. */
 static int
 write_new_at(int dirfd, const char *name, const void *data, size_t len, const char *where,
@@ -363,7 +345,7 @@ write_new_at(int dirfd, const char *name, const void *data, size_t len, const ch
 	if (fd < 0)
 		return ladder_errf(err, LADDER_EIO, "cannot create '%s/%s': %s", where, name,
 		    strerror(errno));
-	if (write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+	if (ladder_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
 		close(fd);
 		return ladder_errf(err, LADDER_EIO, "cannot write '%s/%s': %s", where, name,
 		    strerror(errno));
@@ -414,7 +396,7 @@ take_from_store(int store_fd, int blobs_fd, const struct ladder_manifest_file *f
 			break;
 		crypto_hash_sha256_update(&st, block, (size_t)n);
 		done += (uint64_t)n;
-		if (copy && write_all(out, block, (size_t)n) != 0)
+		if (copy && ladder_write_all(out, block, (size_t)n) != 0)
 			break;
 	}
 	close(fd);
@@ -475,7 +457,7 @@ extract_blob(struct archive *a, int blobs_fd, const struct ladder_manifest_file 
 			goto out;
 		}
 		crypto_hash_sha256_update(&st, block, (size_t)n);
-		if (write_all(fd, block, (size_t)n) != 0) {
+		if (ladder_write_all(fd, block, (size_t)n) != 0) {
 			rc = ladder_errf(err, LADDER_EIO, "cannot write staging file for '%s': %s", f->path,
 			    strerror(errno));
 			goto out;

@@ -958,6 +958,7 @@ lp_dive(const struct plan_model *m, const bool *allowed, const struct lp *lp, do
 	glp_prob *q = glp_create_prob();
 	struct dive_node *cand = calloc(nn + 1, sizeof *cand);
 	double *x = calloc(m->n_options + 1, sizeof *x);
+	bool fractional = false;
 
 	out->feasible = false;
 	if (q == NULL || cand == NULL || x == NULL)
@@ -973,6 +974,7 @@ lp_dive(const struct plan_model *m, const bool *allowed, const struct lp *lp, do
 		c = ceil(v - 1e-6);
 		if (c < 0)
 			c = 0;
+		fractional = fractional || c - v > 1e-6;
 		glp_set_col_bnds(q, j, GLP_FX, c, c);
 		if (c > 0)
 			cand[nd++] = (struct dive_node){ (int)k, v - (c - 1) };
@@ -981,12 +983,14 @@ lp_dive(const struct plan_model *m, const bool *allowed, const struct lp *lp, do
 		int j = lp->col_z[k];
 
 		if (j != 0) {
-			double c = ceil(glp_get_col_prim(lp->p, j) - 1e-6) > 0 ? 1 : 0;
+			double v = glp_get_col_prim(lp->p, j), c = ceil(v - 1e-6) > 0 ? 1 : 0;
 
+			fractional = fractional || c - v > 1e-6;
 			glp_set_col_bnds(q, j, GLP_FX, c, c);
 		}
 	}
-	if (!dive_resolve(q, deadline))
+	/* An LP with whole instance counts has nothing to round: branch and cut starts there. */
+	if (!fractional || !dive_resolve(q, deadline))
 		goto out;
 	qsort(cand, nd, sizeof *cand, dive_cmp);
 	for (size_t i = 0; i < nd && ladder_now_ns() < deadline; i++) {

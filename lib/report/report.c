@@ -483,14 +483,15 @@ section_plan(struct ladder_buf *o, const json_t *plan)
 	if (labels && values) {
 		labels[0] = "ladder plan";
 		values[0] = num(obj, "cost_per_hour");
-		json_array_foreach(bases, i, b) {
-			labels[k] = str(b, "name");
-			values[k++] = json_is_true(json_object_get(b, "feasible")) ? num(b, "cost_per_hour") : NAN;
-		}
-		/* Ablations: the plan without cascades, or without escalation between nodes. */
-		json_array_foreach(abls, i, b) {
-			labels[k] = str(b, "name");
-			values[k++] = json_is_true(json_object_get(b, "feasible")) ? num(b, "cost_per_hour") : NAN;
+		/* The baselines, then the ablations (the plan without one of its parts). */
+		const json_t *lists[] = { bases, abls };
+
+		for (int l = 0; l < 2; l++) {
+			json_array_foreach(lists[l], i, b) {
+				labels[k] = str(b, "name");
+				values[k++] = json_is_true(json_object_get(b, "feasible")) ?
+				    num(b, "cost_per_hour") : NAN;
+			}
 		}
 		svg_bars(o, "plot-baselines", "Cost per hour: the plan, the baselines (one rung per "
 		    "stream, without ladder) and the ablations", "$/h", k, labels, values, 0);

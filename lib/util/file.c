@@ -90,9 +90,8 @@ fail:
 	return err ? err->code : LADDER_EIO;
 }
 
-/* Writes all of data to fd; 0, or -1 with errno set. */
-static int
-write_all(int fd, const void *data, size_t len)
+int
+ladder_write_all(int fd, const void *data, size_t len)
 {
 	const char *p = data;
 
@@ -101,7 +100,7 @@ write_all(int fd, const void *data, size_t len)
 
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w < 0)
+		if (w <= 0)
 			return -1;
 		p += w;
 		len -= (size_t)w;
@@ -121,7 +120,7 @@ write_special(const char *path, const void *data, size_t len, struct ladder_err 
 
 	if (fd < 0)
 		return ladder_errf(err, LADDER_EIO, "cannot write '%s': %s", path, strerror(errno));
-	if (write_all(fd, data, len) != 0) {
+	if (ladder_write_all(fd, data, len) != 0) {
 		ladder_errf(err, LADDER_EIO, "cannot write '%s': %s", path, strerror(errno));
 		close(fd);
 		return LADDER_EIO;
@@ -146,7 +145,7 @@ ladder_write_file(const char *path, const void *data, size_t len, struct ladder_
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return ladder_errf(err, LADDER_EIO, "cannot write '%s': %s", path, strerror(errno));
-	if (write_all(fd, data, len) != 0) {
+	if (ladder_write_all(fd, data, len) != 0) {
 		ladder_errf(err, LADDER_EIO, "cannot write '%s': %s", path, strerror(errno));
 		close(fd);
 		unlink(tmp);
