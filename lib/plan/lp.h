@@ -1,0 +1,39 @@
+/* lp.h: the planner's GLPK model, shared by solve.c and decompose.c (lib/plan only). */
+#ifndef LADDER_PLAN_LP_H
+#define LADDER_PLAN_LP_H
+
+#include <glpk.h>
+
+#include "plan/plan.h"
+
+struct lp {
+	glp_prob *p;
+	int *col_x;		/* [n_options] column or 0 */
+	int *col_m;		/* [n_nodes] */
+	int *col_z;		/* [n_nodes * n_rungs] */
+	int *col_s;		/* [n_classes] elastic slack or 0 */
+	int *row_demand;	/* [n_classes] */
+	int *row_cap;		/* [n_nodes] */
+	int *row_link;		/* [n_links] */
+	int n_cols, n_rows;
+	/*
+	 * [1..n_rows]: the resource a row limits: node k (capacity, opening,
+	 * memory and residency rows), n_nodes + link l (bandwidth), or -1 (a
+	 * class's demand).  decompose.c splits the model along it.
+	 */
+	int *row_res;
+	size_t res_cap;
+};
+
+enum lp_mode { LP_COST, LP_ELASTIC, LP_FIXED };
+
+/*
+ * Builds the model over the allowed options.  LP_ELASTIC adds a slack per
+ * demand row and minimises unserved streams; LP_FIXED fixes instances and
+ * residency to the given solution (for duals).
+ */
+int lp_build(struct lp *lp, const struct plan_model *m, const bool *allowed, enum lp_mode mode,
+    const struct plan_solution *fixed);
+void lp_release(struct lp *lp);
+
+#endif
