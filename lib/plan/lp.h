@@ -3,6 +3,7 @@
 #define LADDER_PLAN_LP_H
 
 #include <glpk.h>
+#include <stdint.h>
 
 #include "plan/plan.h"
 
@@ -35,5 +36,30 @@ enum lp_mode { LP_COST, LP_ELASTIC, LP_FIXED };
 int lp_build(struct lp *lp, const struct plan_model *m, const bool *allowed, enum lp_mode mode,
     const struct plan_solution *fixed);
 void lp_release(struct lp *lp);
+
+/*
+ * decompose.c.  lp_close_nodes: with lp->p at its LP optimum, fixes at 0 the
+ * instances of every node whose first instance would lift the LP bound above
+ * incumbent (so the bound then holds for plans better than the incumbent);
+ * returns how many, or -1 when the LP could not be re-solved.
+ */
+int lp_close_nodes(const struct plan_model *m, struct lp *lp, double incumbent, uint64_t deadline);
+
+struct lp_split {
+	double bound;		/* Lagrangian bound, -INFINITY when none */
+	double *x;		/* [n_options] the parts' plans joined (fractional x possible), or NULL */
+	int n_parts, n_exact, n_relaxed;
+};
+
+/*
+ * With lp->p at its LP optimum: relaxes the rows of widely shared resources
+ * at their duals and solves the independent parts left as MIPs, by deadline.
+ * No split (one part) leaves out->bound at -INFINITY.  restricted: a primal
+ * heuristic instead; the shared nodes are closed, the parts solved at their
+ * plain costs, and there is no bound.
+ */
+int lp_decompose(const struct plan_model *m, const bool *allowed, const struct lp *lp,
+    uint64_t deadline, bool restricted, struct lp_split *out);
+void lp_split_release(struct lp_split *s);
 
 #endif

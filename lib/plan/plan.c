@@ -39,6 +39,8 @@ struct ladder_plan {
 	double bound, gap, solve_ms, mip_objective;
 	double build_ms, lp_ms, lp_objective, cpu_ms, baselines_ms;
 	int rows, cols;
+	int closed, parts, parts_exact, relaxed;	/* decompose.c, on the plan's own solve */
+	double split_bound;				/* -INFINITY: no split */
 	char *source;			/* where the final plan came from: "mip", "greedy", ... */
 	bool base_done[BASE_COUNT], base_feasible[BASE_COUNT];
 	int base_status[BASE_COUNT];	/* enum base_status */
@@ -270,6 +272,11 @@ solve_all(struct ladder_plan *p, const struct ladder_plan_options *opt,
 	p->lp_ms = r.lp_ms;
 	p->lp_objective = r.lp_objective;
 	p->rows = r.rows;
+	p->closed = r.closed;
+	p->parts = r.parts;
+	p->parts_exact = r.parts_exact;
+	p->relaxed = r.relaxed;
+	p->split_bound = r.split_bound;
 	p->cols = r.cols;
 	p->finished = r.status == 0;
 	if (r.status == 2 || (r.status == 3 && !best.feasible)) {
@@ -735,6 +742,17 @@ make_json(struct ladder_plan *p, const struct ladder_plan_options *opt)
 	json_object_set_new(obj, "columns", json_integer(p->cols));
 	json_object_set_new(obj, "integer_x", json_boolean(m->x_integer));
 	json_object_set_new(obj, "lp_bound", json_real(tidy(p->lp_objective)));
+	{
+		json_t *d = json_object();
+
+		json_object_set_new(d, "closed_nodes", json_integer(p->closed));
+		json_object_set_new(d, "parts", json_integer(p->parts));
+		json_object_set_new(d, "parts_exact", json_integer(p->parts_exact));
+		json_object_set_new(d, "relaxed_resources", json_integer(p->relaxed));
+		json_object_set_new(d, "bound", isfinite(p->split_bound) ?
+		    json_real(tidy(p->split_bound)) : json_null());
+		json_object_set_new(obj, "decomposition", d);
+	}
 	json_object_set_new(obj, "build_ms", json_integer((json_int_t)llround(p->build_ms)));
 	json_object_set_new(obj, "baselines_ms", json_integer((json_int_t)llround(p->baselines_ms)));
 	json_object_set_new(obj, "lp_ms", json_integer((json_int_t)llround(p->lp_ms)));
@@ -864,6 +882,10 @@ make_summary(struct ladder_plan *p)
 		    p->bound, 100 * p->gap, p->solve_ms);
 		ladder_buf_addf(&b, "model: %zu classes, %zu options (%zu dominated dropped of %zu)\n",
 		    m->n_classes, m->n_options, m->n_pruned, m->n_enumerated);
+		if (p->parts > 0)
+			ladder_buf_addf(&b, "bound: LP $%.4f/h; %d nodes closed, %d parts (%d exact, "
+			    "%d shared resources priced): $%.4f/h\n", p->lp_objective, p->closed, p->parts,
+			    p->parts_exact, p->relaxed, fmin(p->split_bound, p->sol.cost));
 		for (size_t i = 0; i < m->n_options && nl != NULL; i++) {
 			for (int u = 0; u < m->options[i].n_use; u++)
 				nl[m->options[i].use[u].node] += p->sol.x[i] *
@@ -950,6 +972,8 @@ ladder_plan_solve(const struct ladder_plan_options *opt, struct ladder_plan **ou
 	int rc;
 
 	*out = NULL;
+	if (p != NULL)
+		p->split_bound = -INFINITY;
 	if (p == NULL)
 		return ladder_errf(err, LADDER_ENOMEM, "planner: out of memory");
 	p->epoch = opt->epoch > 0 ? opt->epoch : 1;

@@ -242,6 +242,13 @@ extern bool plan_debug_no_prune;
 extern size_t plan_integer_x_max;
 /* Benchmarks only: the (class, node) opening rows that tighten the LP bound. */
 extern bool plan_open_rows;
+/*
+ * Decomposition (decompose.c): the largest part solved as one MIP, in
+ * classes (tests lower it to force splits), and counters for tests: calls
+ * that split the model, and nodes closed.
+ */
+extern int plan_part_max_classes;
+extern unsigned long plan_debug_splits, plan_debug_closed;
 
 int plan_model_build(struct plan_model *m, struct plan_topology *t, struct plan_inputs *in,
     struct ladder_err *err);
@@ -274,6 +281,9 @@ struct plan_mip_result {
 	double objective, bound, solve_ms;
 	double lp_ms, lp_objective;	/* the root LP relaxation */
 	int rows, cols;
+	/* Closing and decomposition (decompose.c): nodes closed, parts, split bound (-inf: none). */
+	int closed, parts, parts_exact, relaxed;
+	double split_bound;
 	double *x;		/* [n_options], NULL unless a solution */
 	long *inst;		/* [n_nodes] */
 };

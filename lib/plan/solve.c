@@ -1,6 +1,7 @@
 /* solve.c: the GLPK model (the only glpk.h user), greedy plans, rounding and repair. */
 #include <glpk.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -646,6 +647,82 @@ incumbent_fits(const struct plan_model *m, const struct lp *lp, const struct pla
 	return true;
 }
 
+/* LADDER_PLAN_TRACE=1: the solver's phases on stderr, with milliseconds since t0. */
+static void __attribute__((format(printf, 2, 3)))
+trace(uint64_t t0, const char *fmt, ...)
+{
+	static int on = -1;
+	va_list ap;
+
+	if (on < 0)
+		on = getenv("LADDER_PLAN_TRACE") != NULL;
+	if (!on)
+		return;
+	fprintf(stderr, "plan: %8.1f ms: ", (double)(ladder_now_ns() - t0) / 1e6);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* Makes s the incumbent offered to branch and cut when it is better. */
+static void
+offer(const struct plan_model *m, const struct lp *lp, struct cb_info *cb,
+    const struct plan_solution *s)
+{
+	if (s->x != NULL && s->feasible && incumbent_fits(m, lp, s) &&
+	    (cb->incumbent == NULL || s->cost < cb->incumbent->cost - 1e-12))
+		cb->incumbent = s;
+}
+
+/*
+ * One pass of lp_decompose; its joined plan, rounded, goes to sol, and a
+ * bound pass's figures to r.
+ */
+static int
+split_pass(const struct plan_model *m, const bool *allowed, const struct lp *lp, uint64_t deadline,
+    bool restricted, struct plan_solution *sol, struct plan_mip_result *r, struct ladder_err *err)
+{
+	struct lp_split split;
+
+	if (lp_decompose(m, allowed, lp, deadline, restricted, &split) != 0)
+		return ladder_errf(err, LADDER_ENOMEM, "planner: out of memory");
+	r->parts = split.n_parts;
+	if (!restricted) {
+		r->parts_exact = split.n_exact;
+		r->relaxed = split.n_relaxed;
+		r->split_bound = split.bound;
+	}
+	if (split.x != NULL) {
+		if (sol->x == NULL && plan_solution_init(sol, m) != 0) {
+			lp_split_release(&split);
+			return ladder_errf(err, LADDER_ENOMEM, "planner: out of memory");
+		}
+		plan_round_repair(m, allowed, split.x, sol);
+	}
+	lp_split_release(&split);
+	return 0;
+}
+
+/* A result made from a plan found outside branch and cut; bound: the best lower bound known. */
+static int
+result_from(struct plan_mip_result *r, const struct plan_model *m, const struct plan_solution *s,
+    double bound)
+{
+	size_t nn = m->topo->n_nodes;
+
+	r->x = calloc(m->n_options + 1, sizeof *r->x);
+	r->inst = calloc(nn + 1, sizeof *r->inst);
+	if (r->x == NULL || r->inst == NULL)
+		return LADDER_ENOMEM;
+	memcpy(r->x, s->x, m->n_options * sizeof *r->x);
+	memcpy(r->inst, s->inst, nn * sizeof *r->inst);
+	r->objective = s->cost;
+	r->bound = fmin(bound, s->cost);
+	r->status = r->objective - r->bound <= 1e-9 * fmax(1, fabs(r->objective)) ? 0 : 1;
+	return 0;
+}
+
 int
 plan_mip_solve(const struct plan_model *m, const bool *allowed,
     const struct plan_solution *incumbent, double time_limit_s, double gap,
@@ -655,13 +732,14 @@ plan_mip_solve(const struct plan_model *m, const bool *allowed,
 	glp_smcp smcp;
 	glp_iocp iocp;
 	struct cb_info cb;
-	struct plan_solution dived = { 0 };
+	struct plan_solution dived = { 0 }, joined = { 0 }, joined2 = { 0 };
 	uint64_t t0 = ladder_now_ns();
 	int rc, ret, st;
 	double lp_obj;
 
 	memset(r, 0, sizeof *r);
 	r->status = 3;
+	r->split_bound = -INFINITY;
 	glp_term_out(GLP_OFF);
 	rc = lp_build(&lp, m, allowed, LP_COST, NULL);
 	if (rc == LADDER_EINFEASIBLE) {
@@ -714,13 +792,62 @@ plan_mip_solve(const struct plan_model *m, const bool *allowed,
 	cb.m = m;
 	cb.lp = &lp;
 	cb.incumbent = incumbent_fits(m, &lp, incumbent) ? incumbent : NULL;
-	if (plan_solution_init(&dived, m) == 0) {
-		lp_dive(m, allowed, &lp, time_limit_s * 1000 * 0.25, &dived);
-		if (dived.feasible && incumbent_fits(m, &lp, &dived) &&
-		    (cb.incumbent == NULL || dived.cost < cb.incumbent->cost - 1e-12))
-			cb.incumbent = &dived;
-	}
 	cb.bound = lp_obj;
+	trace(t0, "root LP %.6g, incumbent %.6g", lp_obj, cb.incumbent ? cb.incumbent->cost : -1.0);
+	/*
+	 * Before branch and cut (decompose.c): the parts of the fleet solved
+	 * with the shared nodes closed give a plan; with it as the incumbent,
+	 * nodes too dear to be in a better plan are closed; then the parts
+	 * with the rest priced at their duals give a bound, and another plan.
+	 * Where no split exists, the LP dive gives the incumbent instead.
+	 */
+	{
+		uint64_t end = t0 + (uint64_t)(time_limit_s * 1e9), now = ladder_now_ns();
+		uint64_t dl = now + (end > now ? (uint64_t)((double)(end - now) * 0.85) : 0);
+		bool split;
+
+		if ((rc = split_pass(m, allowed, &lp, dl, true, &joined, r, err)) != 0)
+			goto done;
+		split = r->parts > 0;
+		offer(m, &lp, &cb, &joined);
+		trace(t0, "restricted parts: %d, plan %.6g", r->parts, joined.feasible ? joined.cost : -1.0);
+		if (!split && plan_solution_init(&dived, m) == 0) {
+			lp_dive(m, allowed, &lp, time_limit_s * 1000 * 0.25, &dived);
+			offer(m, &lp, &cb, &dived);
+			trace(t0, "dive %.6g", dived.feasible ? dived.cost : -1.0);
+		}
+		if (cb.incumbent != NULL) {
+			r->closed = lp_close_nodes(m, &lp, cb.incumbent->cost, dl);
+			trace(t0, "%d nodes closed", r->closed);
+			if (r->closed < 0) {
+				/* The LP could not be re-solved: the incumbent is the answer. */
+				r->closed = 0;
+				if (result_from(r, m, cb.incumbent, lp_obj) != 0)
+					rc = ladder_errf(err, LADDER_ENOMEM, "planner: out of memory");
+				goto done;
+			}
+		}
+		if (split) {
+			if ((rc = split_pass(m, allowed, &lp, dl, false, &joined2, r, err)) != 0)
+				goto done;
+			offer(m, &lp, &cb, &joined2);
+			trace(t0, "parts: %d (%d exact, %d resources priced): bound %.6g, plan %.6g",
+			    r->parts, r->parts_exact, r->relaxed, r->split_bound,
+			    joined2.feasible ? joined2.cost : -1.0);
+		}
+		if (cb.incumbent != NULL && cb.incumbent->cost - fmax(lp_obj, r->split_bound) <=
+		    gap * fabs(cb.incumbent->cost) + 1e-12) {
+			if (result_from(r, m, cb.incumbent, fmax(lp_obj, r->split_bound)) != 0)
+				rc = ladder_errf(err, LADDER_ENOMEM, "planner: out of memory");
+			r->status = 0;
+			goto done;
+		}
+		if (split && plan_solution_init(&dived, m) == 0) {
+			lp_dive(m, allowed, &lp, time_limit_s * 1000 * 0.25, &dived);
+			offer(m, &lp, &cb, &dived);
+			trace(t0, "dive %.6g", dived.feasible ? dived.cost : -1.0);
+		}
+	}
 	glp_init_iocp(&iocp);
 	iocp.msg_lev = GLP_MSG_OFF;
 	iocp.presolve = GLP_OFF;	/* measured best on this shape (DESIGN.md) */
@@ -744,6 +871,7 @@ plan_mip_solve(const struct plan_model *m, const bool *allowed,
 	}
 	ret = glp_intopt(lp.p, &iocp);
 	st = glp_mip_status(lp.p);
+	trace(t0, "branch and cut: %d, status %d", ret, st);
 	if (st == GLP_OPT || st == GLP_FEAS) {
 		size_t nn = m->topo->n_nodes;
 
@@ -760,6 +888,11 @@ plan_mip_solve(const struct plan_model *m, const bool *allowed,
 			    fabs(r->objective)));
 		else
 			r->bound = fmin(cb.bound, r->objective);
+		if (r->split_bound > r->bound) {
+			r->bound = fmin(r->split_bound, r->objective);
+			if (r->objective - r->bound <= gap * fabs(r->objective) + 1e-12)
+				r->status = 0;
+		}
 		r->x = calloc(m->n_options + 1, sizeof *r->x);
 		r->inst = calloc(nn + 1, sizeof *r->inst);
 		if (r->x == NULL || r->inst == NULL) {
@@ -779,6 +912,8 @@ plan_mip_solve(const struct plan_model *m, const bool *allowed,
 done:
 	r->solve_ms = (double)(ladder_now_ns() - t0) / 1e6;
 	plan_solution_release(&dived);
+	plan_solution_release(&joined);
+	plan_solution_release(&joined2);
 	lp_release(&lp);
 	return rc;
 }

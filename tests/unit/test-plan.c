@@ -39,7 +39,7 @@ write_text(const char *path, const char *text)
 	}
 }
 
-/* A random small fleet: up to 3 cameras, a hub, a cloud, 1-2 workloads. */
+/* A random small fleet: up to 3 cameras, one or two hubs, a cloud, 1-2 workloads. */
 static void
 random_topology(const char *path)
 {
@@ -47,13 +47,15 @@ random_topology(const char *path)
 	static const double p99[] = { 15, 40, 100, 400 };
 	static const double bw[] = { 0.02, 0.1, 1, 10 };
 	char buf[8192];
-	int ncam = 1 + (int)rnd(3), nw = 1 + (int)rnd(2), len;
+	int ncam = 1 + (int)rnd(3), nw = 1 + (int)rnd(2), len, hubs = 1 + (int)rnd(2);
 
 	len = snprintf(buf, sizeof buf, "schema: ladder.topology/1\nprofiles: [%s/profile.json]\n"
 	    "thresholds: %s/thresholds.json\nenergy_usd_per_kwh: %g\nmax_stages: %u\nnodes:\n"
 	    "  - {id: cloud, hardware: cloud, max_instances: %u}\n"
 	    "  - {id: hub-1, hardware: hub, count: %u}\n", data_abs, data_abs,
 	    rnd(2) ? 0.0 : 0.3, 2 + rnd(2), 1 + rnd(2), 1 + rnd(2));
+	if (hubs == 2)
+		len += snprintf(buf + len, sizeof buf - len, "  - {id: hub-2, hardware: hub, count: 1}\n");
 	for (int c = 0; c < ncam; c++)
 	{
 		/* Memory per camera: all rungs fit, some fit (residency matters), or only "a". */
@@ -65,9 +67,14 @@ random_topology(const char *path)
 	len += snprintf(buf + len, sizeof buf - len, "links:\n  - {from: hub-1, to: cloud, "
 	    "bandwidth_mbps: %g, rtt_ms: %u, usd_per_gb: %g}\n", bw[rnd(4)] * 10, 5 + rnd(30),
 	    rnd(2) ? 0.0 : 0.5);
+	if (hubs == 2)
+		len += snprintf(buf + len, sizeof buf - len, "  - {from: hub-2, to: cloud, "
+		    "bandwidth_mbps: 10, rtt_ms: 20, usd_per_gb: 0.2}\n");
 	for (int c = 0; c < ncam; c++) {
-		len += snprintf(buf + len, sizeof buf - len, "  - {from: cam-%d, to: hub-1, "
-		    "bandwidth_mbps: %g, rtt_ms: %u}\n", c + 1, bw[rnd(4)], 1 + rnd(5));
+		/* With two hubs, the last camera sits under the second: two regions. */
+		len += snprintf(buf + len, sizeof buf - len, "  - {from: cam-%d, to: hub-%d, "
+		    "bandwidth_mbps: %g, rtt_ms: %u}\n", c + 1, hubs == 2 && c == ncam - 1 && c > 0 ? 2 : 1,
+		    bw[rnd(4)], 1 + rnd(5));
 		if (rnd(3) == 0)
 			len += snprintf(buf + len, sizeof buf - len, "  - {from: cam-%d, to: cloud, "
 			    "bandwidth_mbps: %g, rtt_ms: 40, usd_per_gb: 1}\n", c + 1, bw[rnd(4)]);
@@ -226,12 +233,14 @@ TEST(plan_matches_brute_force)
 {
 	char path[PATH_MAX];
 	int checked = 0, feasible = 0, infeasible = 0, rounded_equal = 0, baselines_checked = 0;
+	int split_runs = 0;
+	unsigned long closed0 = plan_debug_closed;
 	size_t with_z = 0, with_3 = 0;
 
 	data_dir();
 	snprintf(path, sizeof path, "%s/ladder-plan-test-%d.yaml", getenv("TMPDIR") ?
 	    getenv("TMPDIR") : "/tmp", (int)getpid());
-	for (int iter = 0; iter < 600 && checked < 60; iter++) {
+	for (int iter = 0; iter < 1500 && checked < 150; iter++) {
 		struct plan_topology t;
 		struct plan_inputs in = { 0 };
 		struct plan_model m;
@@ -284,6 +293,27 @@ TEST(plan_matches_brute_force)
 			}
 			ladder_plan_free(rounded);
 		}
+		/*
+		 * Forced decomposition (decompose.c): every resource shared by two
+		 * classes relaxed, parts of one class.  Still exact, bound still valid.
+		 */
+		{
+			struct ladder_plan *split = NULL;
+			unsigned long before = plan_debug_splits;
+
+			plan_part_max_classes = 1;
+			CHECK_OK(ladder_plan_solve(&opt, &split, NULL, &err), &err);
+			plan_part_max_classes = 64;
+			split_runs += plan_debug_splits > before;
+			if (split != NULL && isfinite(b.best)) {
+				CHECK(ladder_plan_feasible(split));
+				CHECK_NEAR(ladder_plan_cost(split), b.best, 1e-7 + 1e-7 * b.best);
+				CHECK(ladder_plan_bound(split) <= b.best + 1e-7);
+			} else if (split != NULL) {
+				CHECK(!ladder_plan_feasible(split));
+			}
+			ladder_plan_free(split);
+		}
 		if (plan != NULL && isfinite(b.best))
 			baselines_checked += check_baselines(&b, plan);
 		if (plan != NULL) {
@@ -316,6 +346,9 @@ TEST(plan_matches_brute_force)
 	    checked, feasible, infeasible, rounded_equal);
 	printf("# %zu nodes with residency variables, %zu three-stage options\n", with_z, with_3);
 	printf("# %d baselines and ablations equal to brute force over their option sets\n", baselines_checked);
+	printf("# %d instances solved with forced splits; %lu nodes closed by the incumbent\n", split_runs,
+	    plan_debug_closed - closed0);
+	CHECK(split_runs >= 20);
 	CHECK(baselines_checked >= 25);
 	CHECK(with_z > 0);
 	CHECK(with_3 > 0);
