@@ -35,7 +35,7 @@
 
 /* Largest part (classes) solved as one MIP; shared resources are relaxed until parts fit. */
 int plan_part_max_classes = 64;
-unsigned long plan_debug_splits, plan_debug_closed;
+unsigned long plan_debug_splits, plan_debug_closed, plan_debug_budgets;
 
 /*
  * Re-solves p from its current basis (dual simplex): 1 optimal, 0 infeasible,
@@ -130,6 +130,7 @@ struct split_work {
 	const struct lp *lp;
 	size_t n_res;
 	bool *dead_col;		/* [n_cols + 1]: an option through a closed node */
+	bool *x_col;		/* [n_cols + 1]: a stream count (whole in the parts) */
 	bool *closed_res;	/* [n_res] */
 	int *res_off, *res_cls;	/* classes using each resource (CSR) */
 	int *res_count;		/* [n_res] distinct live classes */
@@ -323,14 +324,16 @@ part_callback(glp_tree *tree, void *arg)
 }
 
 /*
- * Solves one part: rows[0..nrow) of the master, with objective cadj.
- * *value gets a lower bound on the part's optimum (+INFINITY: infeasible),
- * x[] its columns' values when *solved.  Returns false on a numerical failure.
+ * Solves one part: rows[0..nrow) of the master, then nb budget rows (master
+ * rows brow[] restricted to the part's columns, at most bub[]), with
+ * objective cadj.  *value gets a lower bound on the part's optimum
+ * (+INFINITY: infeasible), x[] its columns' values when *solved, *exact
+ * whether it was solved to within gap.  Returns false on a numerical failure.
  */
 static bool
-solve_part(const struct split_work *w, const int *rows, int nrow, const double *cadj,
-    int *colmap, int *ind, double *val, uint64_t deadline, double *value, double *xcol,
-    bool *solved, bool *exact)
+solve_part(const struct split_work *w, const int *rows, int nrow, const int *brow,
+    const double *bub, int nb, const double *cadj, int *colmap, int *ind, double *val,
+    uint64_t deadline, double gap, double *value, double *xcol, bool *solved, bool *exact)
 {
 	glp_prob *master = w->lp->p, *q = glp_create_prob();
 	int *cols = NULL, ncol = 0, nint = 0, ret;
@@ -344,12 +347,16 @@ solve_part(const struct split_work *w, const int *rows, int nrow, const double *
 	cols = malloc(((size_t)glp_get_num_cols(master) + 1) * sizeof *cols);
 	if (q == NULL || cols == NULL)
 		goto out;
-	glp_add_rows(q, nrow);
-	for (int r = 0; r < nrow; r++) {
-		int len = glp_get_mat_row(master, rows[r], ind, val);
+	glp_add_rows(q, nrow + nb);
+	for (int r = 0; r < nrow + nb; r++) {
+		int row = r < nrow ? rows[r] : brow[r - nrow];
+		int len = glp_get_mat_row(master, row, ind, val);
 
-		glp_set_row_bnds(q, r + 1, glp_get_row_type(master, rows[r]),
-		    glp_get_row_lb(master, rows[r]), glp_get_row_ub(master, rows[r]));
+		if (r < nrow)
+			glp_set_row_bnds(q, r + 1, glp_get_row_type(master, row), glp_get_row_lb(master, row),
+			    glp_get_row_ub(master, row));
+		else
+			glp_set_row_bnds(q, r + 1, GLP_UP, 0, bub[r - nrow]);
 		if (nz + (size_t)len + 1 > cap) {
 			size_t nc = (nz + (size_t)len + 1) * 2;
 			int *nia = realloc(ia, nc * sizeof *nia), *nja;
@@ -369,7 +376,8 @@ solve_part(const struct split_work *w, const int *rows, int nrow, const double *
 		for (int e = 1; e <= len; e++) {
 			int j = ind[e];
 
-			if (w->dead_col[j])
+			/* A budget row keeps the part's own columns (streams), not the node's instances. */
+			if (w->dead_col[j] || (r >= nrow && colmap[j] == 0))
 				continue;
 			if (colmap[j] == 0) {
 				cols[ncol++] = j;
@@ -390,8 +398,13 @@ solve_part(const struct split_work *w, const int *rows, int nrow, const double *
 		glp_set_col_bnds(q, c + 1, glp_get_col_type(master, j), glp_get_col_lb(master, j),
 		    glp_get_col_ub(master, j));
 		glp_set_obj_coef(q, c + 1, cadj[j]);
-		if (glp_get_col_kind(master, j) != GLP_CV) {
-			glp_set_col_kind(q, c + 1, glp_get_col_kind(master, j));
+		/*
+		 * Streams are whole in the parts even where the full model keeps
+		 * them continuous (too many options): the parts are small, and the
+		 * bound and plans then hold for whole streams.
+		 */
+		if (w->x_col[j] || glp_get_col_kind(master, j) != GLP_CV) {
+			glp_set_col_kind(q, c + 1, w->x_col[j] ? GLP_IV : glp_get_col_kind(master, j));
 			nint++;
 		}
 	}
@@ -421,7 +434,7 @@ solve_part(const struct split_work *w, const int *rows, int nrow, const double *
 		iocp.msg_lev = GLP_MSG_OFF;
 		iocp.presolve = GLP_OFF;
 		iocp.gmi_cuts = GLP_ON;
-		iocp.mip_gap = 1e-6;
+		iocp.mip_gap = gap;
 		iocp.cb_func = part_callback;
 		iocp.cb_info = &cb;
 		iocp.tm_lim = now >= deadline ? 1 : (int)((deadline - now) / 1000000) + 1;
@@ -440,8 +453,10 @@ solve_part(const struct split_work *w, const int *rows, int nrow, const double *
 		if (ret == 0 && st == GLP_OPT) {
 			*value = glp_mip_obj_val(q);
 			*exact = true;
-		} else if (ret == GLP_EMIPGAP && st == GLP_OPT) {
-			*value = glp_mip_obj_val(q) - iocp.mip_gap * fabs(glp_mip_obj_val(q));
+		} else if (ret == GLP_EMIPGAP) {
+			/* Within the gap: GLPK's guarantee, or the tree's bound if better. */
+			*value = fmax(cb.bound, glp_mip_obj_val(q) - iocp.mip_gap * fabs(glp_mip_obj_val(q)));
+			*exact = true;
 		} else {
 			*value = fmax(*value, cb.bound);
 		}
@@ -459,10 +474,116 @@ out:
 	return ok;
 }
 
+/*
+ * Budget mode: the capacity row of every relaxed node and the bandwidth row
+ * of every relaxed link become one row per part that uses it, bounded by the
+ * part's LP share of what the plan buys there: the node's LP instance count
+ * rounded up, or the link's bandwidth.  CSR by part in *off, *row, *ub.
+ */
+static int
+budget_rows(const struct split_work *w, const int *part_of_col, int nparts, int *ind, double *val,
+    int **off, int **row_out, double **ub_out)
+{
+	const struct lp *lp = w->lp;
+	size_t nn = w->m->topo->n_nodes, n = 0, cap = 0;
+	double *load = calloc((size_t)nparts + 1, sizeof *load), *ubs = NULL;
+	int *stamp = malloc(((size_t)nparts + 1) * sizeof *stamp), *touched = NULL;
+	int *parts = NULL, *rows = NULL, rc = LADDER_ENOMEM;
+
+	*off = NULL;
+	*row_out = NULL;
+	*ub_out = NULL;
+	touched = malloc(((size_t)nparts + 1) * sizeof *touched);
+	if (load == NULL || stamp == NULL || touched == NULL)
+		goto out;
+	for (int q = 0; q < nparts; q++)
+		stamp[q] = -1;
+	for (size_t r = 0; r < w->n_res; r++) {
+		int row, len, nt = 0;
+		double have, total = 0;
+
+		if (!w->relaxed[r] || w->closed_res[r] || w->res_count[r] == 0)
+			continue;
+		if (r < nn) {
+			row = lp->row_cap[r];
+			if (row == 0 || lp->col_m[r] == 0)
+				continue;
+			have = ceil(glp_get_col_prim(lp->p, lp->col_m[r]) - 1e-6);
+		} else {
+			row = lp->row_link[r - nn];
+			if (row == 0)
+				continue;
+			have = glp_get_row_ub(lp->p, row);
+		}
+		len = glp_get_mat_row(lp->p, row, ind, val);
+		for (int e = 1; e <= len; e++) {
+			int q = part_of_col[ind[e]];
+			double l;
+
+			if (q < 0)
+				continue;
+			if (stamp[q] != (int)r) {
+				stamp[q] = (int)r;
+				load[q] = 0;
+				touched[nt++] = q;
+			}
+			l = val[e] * fmax(0, glp_get_col_prim(lp->p, ind[e]));
+			load[q] += l;
+			total += l;
+		}
+		if (n + (size_t)nt > cap) {
+			size_t nc = (n + (size_t)nt) * 2 + 64;
+			int *np = realloc(parts, nc * sizeof *np), *nr;
+			double *nu;
+
+			if (np == NULL)
+				goto out;
+			parts = np;
+			if ((nr = realloc(rows, nc * sizeof *nr)) == NULL)
+				goto out;
+			rows = nr;
+			if ((nu = realloc(ubs, nc * sizeof *nu)) == NULL)
+				goto out;
+			ubs = nu;
+			cap = nc;
+		}
+		for (int t = 0; t < nt; t++) {
+			parts[n] = touched[t];
+			rows[n] = row;
+			/* No LP use at all: the parts share it equally. */
+			ubs[n++] = total > 1e-12 ? load[touched[t]] * have / total : have / nt;
+		}
+	}
+	if ((*off = calloc((size_t)nparts + 2, sizeof **off)) == NULL ||
+	    (*row_out = malloc((n + 1) * sizeof **row_out)) == NULL ||
+	    (*ub_out = malloc((n + 1) * sizeof **ub_out)) == NULL)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		(*off)[parts[i] + 1]++;
+	for (int q = 0; q < nparts; q++)
+		(*off)[q + 1] += (*off)[q];
+	for (int q = 0; q < nparts; q++)
+		stamp[q] = (*off)[q];
+	for (size_t i = 0; i < n; i++) {
+		(*row_out)[stamp[parts[i]]] = rows[i];
+		(*ub_out)[stamp[parts[i]]++] = ubs[i];
+	}
+	rc = 0;
+out:
+	free(load);
+	free(stamp);
+	free(touched);
+	free(parts);
+	free(rows);
+	free(ubs);
+	return rc;
+}
+
 static void
 split_work_release(struct split_work *w)
 {
 	free(w->dead_col);
+	free(w->x_col);
 	free(w->closed_res);
 	free(w->res_off);
 	free(w->res_cls);
@@ -475,31 +596,36 @@ void
 lp_split_release(struct lp_split *s)
 {
 	free(s->x);
+	free(s->tentative);
 	memset(s, 0, sizeof *s);
 }
 
 int
 lp_decompose(const struct plan_model *m, const bool *allowed, const struct lp *lp,
-    uint64_t deadline, bool restricted, struct lp_split *out)
+    uint64_t deadline, double gap, enum split_mode mode, struct lp_split *out)
 {
 	glp_prob *p = lp->p;
 	size_t nn = m->topo->n_nodes, ncls = m->n_classes;
 	int nrows = lp->n_rows, ncols = lp->n_cols, rc = LADDER_ENOMEM, nparts = 0;
 	struct split_work w = { .m = m, .lp = lp, .n_res = nn + m->topo->n_links };
 	int *size = NULL, *part_of = NULL, *row_part = NULL, *part_off = NULL, *part_rows = NULL;
-	int *colmap = NULL, *ind = NULL;
+	int *colmap = NULL, *ind = NULL, *b_off = NULL, *b_row = NULL;
+	double *b_ub = NULL;
 	double *cadj = NULL, *val = NULL, *xcol = NULL, bound = 0;
 	bool all_solved = true;
 
 	memset(out, 0, sizeof *out);
 	out->bound = -INFINITY;
 	w.dead_col = calloc((size_t)ncols + 1, sizeof *w.dead_col);
+	w.x_col = calloc((size_t)ncols + 1, sizeof *w.x_col);
 	w.closed_res = calloc(w.n_res + 1, sizeof *w.closed_res);
 	w.relaxed = calloc(w.n_res + 1, sizeof *w.relaxed);
 	w.parent = malloc((ncls + 1) * sizeof *w.parent);
 	size = malloc((ncls + 1) * sizeof *size);
-	if (!w.dead_col || !w.closed_res || !w.relaxed || !w.parent || !size)
+	if (!w.dead_col || !w.x_col || !w.closed_res || !w.relaxed || !w.parent || !size)
 		goto out;
+	for (size_t i = 0; i < m->n_options; i++)
+		w.x_col[lp->col_x[i]] = lp->col_x[i] != 0;
 	/* Closed nodes, and the options through them, which must carry nothing. */
 	for (size_t k = 0; k < nn; k++) {
 		int j = lp->col_m[k];
@@ -522,10 +648,14 @@ lp_decompose(const struct plan_model *m, const bool *allowed, const struct lp *l
 		goto out;
 	}
 	/* Restricted: the shared nodes are closed too; what is left are plain, separate plans. */
-	for (size_t k = 0; k < nn && restricted; k++) {
+	for (size_t k = 0; k < nn && mode == SPLIT_CLOSED; k++) {
 		if (!w.relaxed[k] || w.closed_res[k])
 			continue;
 		w.closed_res[k] = true;
+		if (out->tentative == NULL &&
+		    (out->tentative = calloc(nn + 1, sizeof *out->tentative)) == NULL)
+			goto out;
+		out->tentative[k] = true;
 		for (size_t i = 0; i < m->n_options; i++) {
 			for (int u = 0; u < m->options[i].n_use && lp->col_x[i] != 0; u++) {
 				if (m->options[i].use[u].node == (int)k)
@@ -566,7 +696,7 @@ lp_decompose(const struct plan_model *m, const bool *allowed, const struct lp *l
 		} else if (!w.relaxed[res] && w.res_count[res] > 0) {
 			row_part[row] = part_of[w.res_cls[w.res_off[res]]];
 		} else {
-			double rhs, pi = restricted || w.closed_res[res] || w.res_count[res] == 0 ? 0 :
+			double rhs, pi = mode != SPLIT_PRICED || w.closed_res[res] || w.res_count[res] == 0 ? 0 :
 			    row_multiplier(p, row, &rhs);
 			int len;
 
@@ -631,8 +761,28 @@ lp_decompose(const struct plan_model *m, const bool *allowed, const struct lp *l
 		}
 		free(in_part);
 	}
+	if (mode == SPLIT_BUDGET) {
+		int *part_of_col = malloc(((size_t)ncols + 1) * sizeof *part_of_col);
+
+		if (part_of_col == NULL)
+			goto out;
+		for (int j = 0; j <= ncols; j++)
+			part_of_col[j] = -1;
+		for (size_t i = 0; i < m->n_options; i++) {
+			int j = lp->col_x[i];
+
+			if (j != 0 && !w.dead_col[j])
+				part_of_col[j] = part_of[m->options[i].cls];
+		}
+		rc = budget_rows(&w, part_of_col, nparts, ind, val, &b_off, &b_row, &b_ub);
+		free(part_of_col);
+		if (rc != 0)
+			goto out;
+		rc = LADDER_ENOMEM;
+	}
 	out->n_parts = nparts;
 	plan_debug_splits++;
+	plan_debug_budgets += mode == SPLIT_BUDGET;
 	for (size_t r = 0; r < w.n_res; r++)
 		out->n_relaxed += w.relaxed[r] && !w.closed_res[r] && w.res_count[r] > 0;
 	for (int q = 0; q < nparts; q++) {
@@ -641,8 +791,11 @@ lp_decompose(const struct plan_model *m, const bool *allowed, const struct lp *l
 		double v;
 		bool solved, exact;
 
-		if (!solve_part(&w, part_rows + part_off[q], part_off[q + 1] - part_off[q], cadj, colmap,
-		    ind, val, now + share, &v, xcol, &solved, &exact)) {
+		int nb = b_off != NULL ? b_off[q + 1] - b_off[q] : 0;
+
+		if (!solve_part(&w, part_rows + part_off[q], part_off[q + 1] - part_off[q],
+		    nb ? b_row + b_off[q] : NULL, nb ? b_ub + b_off[q] : NULL, nb, cadj, colmap, ind, val,
+		    now + share, gap, &v, xcol, &solved, &exact)) {
 			rc = 0;
 			goto out;
 		}
@@ -650,8 +803,12 @@ lp_decompose(const struct plan_model *m, const bool *allowed, const struct lp *l
 		out->n_exact += exact;
 		bound += v;
 	}
-	/* Tolerances of the sub-solves: the bound is kept a hair below their sum. */
-	out->bound = restricted ? -INFINITY : bound - 1e-9 * fmax(1, fabs(bound));
+	/*
+	 * Tolerances of the sub-solves: the bound is kept a hair below their sum.
+	 * Restricted, it holds once the tentative nodes are closed for real (the
+	 * other relaxed rows at multiplier 0).
+	 */
+	out->bound = mode == SPLIT_BUDGET ? -INFINITY : bound - 1e-9 * fmax(1, fabs(bound));
 	if (all_solved && (out->x = calloc(m->n_options + 1, sizeof *out->x)) != NULL) {
 		for (size_t i = 0; i < m->n_options; i++)
 			out->x[i] = lp->col_x[i] && !w.dead_col[lp->col_x[i]] ? xcol[lp->col_x[i]] : 0;
@@ -659,6 +816,9 @@ lp_decompose(const struct plan_model *m, const bool *allowed, const struct lp *l
 	rc = 0;
 out:
 	split_work_release(&w);
+	free(b_off);
+	free(b_row);
+	free(b_ub);
 	free(size);
 	free(part_of);
 	free(row_part);

@@ -46,20 +46,31 @@ void lp_release(struct lp *lp);
 int lp_close_nodes(const struct plan_model *m, struct lp *lp, double incumbent, uint64_t deadline);
 
 struct lp_split {
-	double bound;		/* Lagrangian bound, -INFINITY when none */
+	/*
+	 * Lagrangian bound, -INFINITY when none.  Restricted: valid only once
+	 * every tentative node is closed.
+	 */
+	double bound;
+	bool *tentative;	/* [n_nodes] restricted: the shared nodes closed, or NULL */
 	double *x;		/* [n_options] the parts' plans joined (fractional x possible), or NULL */
-	int n_parts, n_exact, n_relaxed;
+	int n_parts, n_exact, n_relaxed;	/* n_exact: parts solved to within the gap */
 };
 
 /*
  * With lp->p at its LP optimum: relaxes the rows of widely shared resources
- * at their duals and solves the independent parts left as MIPs, by deadline.
- * No split (one part) leaves out->bound at -INFINITY.  restricted: a primal
- * heuristic instead; the shared nodes are closed, the parts solved at their
- * plain costs, and there is no bound.
+ * and solves the independent parts left as MIPs (whole streams) to within
+ * gap (relative), by deadline.  No split (one part) leaves out->bound at
+ * -INFINITY.  Modes:
+ *   SPLIT_PRICED  the relaxed rows priced at their duals: a Lagrangian bound;
+ *   SPLIT_CLOSED  a plan with the shared nodes closed (out->tentative); its
+ *                 bound holds once those are closed for real;
+ *   SPLIT_BUDGET  a plan with each shared node bought at its LP instance
+ *                 count rounded up and each part held to its LP share of it
+ *                 (and of each shared link); no bound.
  */
+enum split_mode { SPLIT_PRICED, SPLIT_CLOSED, SPLIT_BUDGET };
 int lp_decompose(const struct plan_model *m, const bool *allowed, const struct lp *lp,
-    uint64_t deadline, bool restricted, struct lp_split *out);
+    uint64_t deadline, double gap, enum split_mode mode, struct lp_split *out);
 void lp_split_release(struct lp_split *s);
 
 #endif

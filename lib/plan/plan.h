@@ -245,10 +245,10 @@ extern bool plan_open_rows;
 /*
  * Decomposition (decompose.c): the largest part solved as one MIP, in
  * classes (tests lower it to force splits), and counters for tests: calls
- * that split the model, and nodes closed.
+ * that split the model, nodes closed, and budgeted passes.
  */
 extern int plan_part_max_classes;
-extern unsigned long plan_debug_splits, plan_debug_closed;
+extern unsigned long plan_debug_splits, plan_debug_closed, plan_debug_budgets;
 
 int plan_model_build(struct plan_model *m, struct plan_topology *t, struct plan_inputs *in,
     struct ladder_err *err);

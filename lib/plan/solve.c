@@ -665,6 +665,25 @@ trace(uint64_t t0, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/* Now plus a share of the time left until end. */
+static uint64_t
+deadline_at(uint64_t end, double share)
+{
+	uint64_t now = ladder_now_ns();
+
+	return now + (end > now ? (uint64_t)((double)(end - now) * share) : 0);
+}
+
+/* The LP dive's budget: a quarter of the time limit, at most half the time left. */
+static double
+dive_budget_ms(uint64_t end, double time_limit_s)
+{
+	uint64_t now = ladder_now_ns();
+	double left = end > now ? (double)(end - now) / 1e6 : 0;
+
+	return fmin(time_limit_s * 1000 * 0.25, left * 0.5);
+}
+
 /* Makes s the incumbent offered to branch and cut when it is better. */
 static void
 offer(const struct plan_model *m, const struct lp *lp, struct cb_info *cb,
@@ -676,32 +695,38 @@ offer(const struct plan_model *m, const struct lp *lp, struct cb_info *cb,
 }
 
 /*
- * One pass of lp_decompose; its joined plan, rounded, goes to sol, and a
- * bound pass's figures to r.
+ * One pass of lp_decompose: its joined plan, rounded, goes to sol; its
+ * figures stay in *split (x freed), for the caller to release.
  */
 static int
 split_pass(const struct plan_model *m, const bool *allowed, const struct lp *lp, uint64_t deadline,
-    bool restricted, struct plan_solution *sol, struct plan_mip_result *r, struct ladder_err *err)
+    double gap, enum split_mode mode, struct plan_solution *sol, struct lp_split *split,
+    struct ladder_err *err)
 {
-	struct lp_split split;
-
-	if (lp_decompose(m, allowed, lp, deadline, restricted, &split) != 0)
+	if (lp_decompose(m, allowed, lp, deadline, gap / 2, mode, split) != 0)
 		return ladder_errf(err, LADDER_ENOMEM, "planner: out of memory");
-	r->parts = split.n_parts;
-	if (!restricted) {
-		r->parts_exact = split.n_exact;
-		r->relaxed = split.n_relaxed;
-		r->split_bound = split.bound;
-	}
-	if (split.x != NULL) {
-		if (sol->x == NULL && plan_solution_init(sol, m) != 0) {
-			lp_split_release(&split);
+	if (split->x != NULL) {
+		if (sol->x == NULL && plan_solution_init(sol, m) != 0)
 			return ladder_errf(err, LADDER_ENOMEM, "planner: out of memory");
-		}
-		plan_round_repair(m, allowed, split.x, sol);
+		plan_round_repair(m, allowed, split->x, sol);
 	}
-	lp_split_release(&split);
+	free(split->x);
+	split->x = NULL;
 	return 0;
+}
+
+/* Whether a split's bound holds: every node it closed tentatively is closed in lp. */
+static bool
+split_holds(const struct plan_model *m, const struct lp *lp, const struct lp_split *split)
+{
+	for (size_t k = 0; k < m->topo->n_nodes && split->tentative != NULL; k++) {
+		int j = lp->col_m[k];
+
+		if (split->tentative[k] && (j == 0 || glp_get_col_type(lp->p, j) != GLP_FX ||
+		    glp_get_col_ub(lp->p, j) > 0.5))
+			return false;
+	}
+	return true;
 }
 
 /* A result made from a plan found outside branch and cut; bound: the best lower bound known. */
@@ -732,7 +757,9 @@ plan_mip_solve(const struct plan_model *m, const bool *allowed,
 	glp_smcp smcp;
 	glp_iocp iocp;
 	struct cb_info cb;
-	struct plan_solution dived = { 0 }, joined = { 0 }, joined2 = { 0 };
+	struct plan_solution dived = { 0 }, joined = { 0 }, joined2 = { 0 }, joined3 = { 0 };
+	struct plan_solution rounded = { 0 };
+	struct lp_split first = { 0 };
 	uint64_t t0 = ladder_now_ns();
 	int rc, ret, st;
 	double lp_obj;
@@ -802,22 +829,23 @@ plan_mip_solve(const struct plan_model *m, const bool *allowed,
 	 * Where no split exists, the LP dive gives the incumbent instead.
 	 */
 	{
-		uint64_t end = t0 + (uint64_t)(time_limit_s * 1e9), now = ladder_now_ns();
-		uint64_t dl = now + (end > now ? (uint64_t)((double)(end - now) * 0.85) : 0);
+		uint64_t end = t0 + (uint64_t)(time_limit_s * 1e9);
 		bool split;
 
-		if ((rc = split_pass(m, allowed, &lp, dl, true, &joined, r, err)) != 0)
+		if ((rc = split_pass(m, allowed, &lp, deadline_at(end, 0.3), gap, SPLIT_CLOSED, &joined, &first,
+		    err)) != 0)
 			goto done;
-		split = r->parts > 0;
+		split = first.n_parts > 0;
 		offer(m, &lp, &cb, &joined);
-		trace(t0, "restricted parts: %d, plan %.6g", r->parts, joined.feasible ? joined.cost : -1.0);
+		trace(t0, "restricted parts: %d, plan %.6g", first.n_parts,
+		    joined.feasible ? joined.cost : -1.0);
 		if (!split && plan_solution_init(&dived, m) == 0) {
-			lp_dive(m, allowed, &lp, time_limit_s * 1000 * 0.25, &dived);
+			lp_dive(m, allowed, &lp, dive_budget_ms(end, time_limit_s), &dived);
 			offer(m, &lp, &cb, &dived);
 			trace(t0, "dive %.6g", dived.feasible ? dived.cost : -1.0);
 		}
 		if (cb.incumbent != NULL) {
-			r->closed = lp_close_nodes(m, &lp, cb.incumbent->cost, dl);
+			r->closed = lp_close_nodes(m, &lp, cb.incumbent->cost, deadline_at(end, 0.5));
 			trace(t0, "%d nodes closed", r->closed);
 			if (r->closed < 0) {
 				/* The LP could not be re-solved: the incumbent is the answer. */
@@ -827,13 +855,26 @@ plan_mip_solve(const struct plan_model *m, const bool *allowed,
 				goto done;
 			}
 		}
-		if (split) {
-			if ((rc = split_pass(m, allowed, &lp, dl, false, &joined2, r, err)) != 0)
+		/*
+		 * Where the closing closed every node the restricted pass did, that
+		 * pass was the whole problem and its bound holds; else the parts are
+		 * solved again with the shared resources priced.
+		 */
+		if (split && !split_holds(m, &lp, &first)) {
+			lp_split_release(&first);
+			if ((rc = split_pass(m, allowed, &lp, deadline_at(end, 0.7), gap, SPLIT_PRICED, &joined2,
+			    &first, err)) != 0)
 				goto done;
 			offer(m, &lp, &cb, &joined2);
+		}
+		if (split) {
+			r->parts = first.n_parts;
+			r->parts_exact = first.n_exact;
+			r->relaxed = first.n_relaxed;
+			r->split_bound = first.bound;
 			trace(t0, "parts: %d (%d exact, %d resources priced): bound %.6g, plan %.6g",
-			    r->parts, r->parts_exact, r->relaxed, r->split_bound,
-			    joined2.feasible ? joined2.cost : -1.0);
+			    r->parts, r->parts_exact, r->relaxed, r->split_bound, cb.incumbent != NULL ?
+			    cb.incumbent->cost : -1.0);
 		}
 		if (cb.incumbent != NULL && cb.incumbent->cost - fmax(lp_obj, r->split_bound) <=
 		    gap * fabs(cb.incumbent->cost) + 1e-12) {
@@ -842,8 +883,23 @@ plan_mip_solve(const struct plan_model *m, const bool *allowed,
 			r->status = 0;
 			goto done;
 		}
+		/*
+		 * Where the shared nodes are needed (closing them left no plan),
+		 * the parts are solved once more within LP budgets of them.
+		 */
+		if (split && !joined.feasible) {
+			struct lp_split budget;
+
+			rc = split_pass(m, allowed, &lp, deadline_at(end, 0.5), gap, SPLIT_BUDGET, &joined3,
+			    &budget, err);
+			lp_split_release(&budget);
+			if (rc != 0)
+				goto done;
+			offer(m, &lp, &cb, &joined3);
+			trace(t0, "budgeted parts: plan %.6g", joined3.feasible ? joined3.cost : -1.0);
+		}
 		if (split && plan_solution_init(&dived, m) == 0) {
-			lp_dive(m, allowed, &lp, time_limit_s * 1000 * 0.25, &dived);
+			lp_dive(m, allowed, &lp, dive_budget_ms(end, time_limit_s), &dived);
 			offer(m, &lp, &cb, &dived);
 			trace(t0, "dive %.6g", dived.feasible ? dived.cost : -1.0);
 		}
@@ -888,11 +944,6 @@ plan_mip_solve(const struct plan_model *m, const bool *allowed,
 			    fabs(r->objective)));
 		else
 			r->bound = fmin(cb.bound, r->objective);
-		if (r->split_bound > r->bound) {
-			r->bound = fmin(r->split_bound, r->objective);
-			if (r->objective - r->bound <= gap * fabs(r->objective) + 1e-12)
-				r->status = 0;
-		}
 		r->x = calloc(m->n_options + 1, sizeof *r->x);
 		r->inst = calloc(nn + 1, sizeof *r->inst);
 		if (r->x == NULL || r->inst == NULL) {
@@ -903,17 +954,48 @@ plan_mip_solve(const struct plan_model *m, const bool *allowed,
 			r->x[i] = lp.col_x[i] ? glp_mip_col_val(lp.p, lp.col_x[i]) : 0;
 		for (size_t k = 0; k < nn; k++)
 			r->inst[k] = lp.col_m[k] ? lround(glp_mip_col_val(lp.p, lp.col_m[k])) : 0;
-	} else if (st == GLP_NOFEAS) {
+		/*
+		 * With continuous streams (large models) the MIP's plan must still
+		 * be rounded, and may round worse than a whole-stream incumbent
+		 * (the parts' plans): the better of the two is the answer.
+		 */
+		if (cb.incumbent != NULL && !m->x_integer && plan_solution_init(&rounded, m) == 0) {
+			plan_round_repair(m, allowed, r->x, &rounded);
+			if (!rounded.feasible || cb.incumbent->cost < rounded.cost - 1e-12) {
+				memcpy(r->x, cb.incumbent->x, m->n_options * sizeof *r->x);
+				memcpy(r->inst, cb.incumbent->inst, nn * sizeof *r->inst);
+			}
+		}
+	} else if (st == GLP_NOFEAS && cb.incumbent == NULL) {
 		r->status = 2;
+	} else if (cb.incumbent != NULL) {
+		/* Stopped before branch and cut took the incumbent: it is the answer. */
+		if (result_from(r, m, cb.incumbent, cb.bound) != 0)
+			rc = ladder_errf(err, LADDER_ENOMEM, "planner: out of memory");
 	} else {
 		r->status = 3;
 		r->bound = cb.bound;
+	}
+	/* The parts' bound holds for whole streams; it may lie above a continuous MIP's optimum. */
+	if (r->x != NULL && r->split_bound > r->bound) {
+		double cost = r->objective;
+
+		r->bound = r->split_bound;
+		if (rounded.feasible || cb.incumbent != NULL)
+			cost = rounded.feasible && (cb.incumbent == NULL || rounded.cost <= cb.incumbent->cost) ?
+			    rounded.cost : cb.incumbent->cost;
+		r->bound = fmin(r->bound, cost);
+		if (cost - r->bound <= gap * fabs(cost) + 1e-12)
+			r->status = 0;
 	}
 done:
 	r->solve_ms = (double)(ladder_now_ns() - t0) / 1e6;
 	plan_solution_release(&dived);
 	plan_solution_release(&joined);
 	plan_solution_release(&joined2);
+	plan_solution_release(&joined3);
+	plan_solution_release(&rounded);
+	lp_split_release(&first);
 	lp_release(&lp);
 	return rc;
 }

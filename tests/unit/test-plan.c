@@ -234,7 +234,7 @@ TEST(plan_matches_brute_force)
 	char path[PATH_MAX];
 	int checked = 0, feasible = 0, infeasible = 0, rounded_equal = 0, baselines_checked = 0;
 	int split_runs = 0;
-	unsigned long closed0 = plan_debug_closed;
+	unsigned long closed0 = plan_debug_closed, budgets0 = plan_debug_budgets;
 	size_t with_z = 0, with_3 = 0;
 
 	data_dir();
@@ -346,8 +346,9 @@ TEST(plan_matches_brute_force)
 	    checked, feasible, infeasible, rounded_equal);
 	printf("# %zu nodes with residency variables, %zu three-stage options\n", with_z, with_3);
 	printf("# %d baselines and ablations equal to brute force over their option sets\n", baselines_checked);
-	printf("# %d instances solved with forced splits; %lu nodes closed by the incumbent\n", split_runs,
-	    plan_debug_closed - closed0);
+	printf("# %d instances solved with forced splits (%lu budgeted passes); %lu nodes closed by the "
+	    "incumbent\n", split_runs, plan_debug_budgets - budgets0, plan_debug_closed - closed0);
+	CHECK(plan_debug_budgets - budgets0 >= 5);
 	CHECK(split_runs >= 20);
 	CHECK(baselines_checked >= 25);
 	CHECK(with_z > 0);
