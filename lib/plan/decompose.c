@@ -327,8 +327,8 @@ part_callback(glp_tree *tree, void *arg)
  * Solves one part: rows[0..nrow) of the master, then nb budget rows (master
  * rows brow[] restricted to the part's columns, at most bub[]), with
  * objective cadj.  *value gets a lower bound on the part's optimum
- * (+INFINITY: infeasible), x[] its columns' values when *solved, *exact
- * whether it was solved to within gap.  Returns false on a numerical failure.
+ * (+INFINITY: infeasible), x[] its columns' values when *solved (the MIP's
+ * plan, else the LP's), *exact whether it was solved to within gap.  Returns false on a numerical failure.
  */
 static bool
 solve_part(const struct split_work *w, const int *rows, int nrow, const int *brow,
@@ -409,7 +409,7 @@ solve_part(const struct split_work *w, const int *rows, int nrow, const int *bro
 		}
 	}
 	glp_load_matrix(q, (int)nz, ia, ja, ar);
-	ret = resolve(q, deadline);
+	ret = resolve(q, 0);	/* a part's LP is small: always solved, a plan at least */
 	if (ret == 0) {
 		*value = INFINITY;
 		*exact = ok = true;
@@ -417,11 +417,13 @@ solve_part(const struct split_work *w, const int *rows, int nrow, const int *bro
 	}
 	if (ret < 0)
 		goto out;
+	/* The LP's plan stands in until the MIP has a better one: the join rounds it. */
 	*value = glp_get_obj_val(q);
+	for (int c = 0; c < ncol; c++)
+		xcol[cols[c]] = glp_get_col_prim(q, c + 1);
+	*solved = true;
 	if (nint == 0) {
-		for (int c = 0; c < ncol; c++)
-			xcol[cols[c]] = glp_get_col_prim(q, c + 1);
-		*solved = *exact = ok = true;
+		*exact = ok = true;
 		goto out;
 	}
 	{
@@ -448,7 +450,6 @@ solve_part(const struct split_work *w, const int *rows, int nrow, const int *bro
 		if (st == GLP_OPT || st == GLP_FEAS) {
 			for (int c = 0; c < ncol; c++)
 				xcol[cols[c]] = glp_mip_col_val(q, c + 1);
-			*solved = true;
 		}
 		if (ret == 0 && st == GLP_OPT) {
 			*value = glp_mip_obj_val(q);
