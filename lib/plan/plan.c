@@ -883,9 +883,9 @@ make_summary(struct ladder_plan *p)
 		ladder_buf_addf(&b, "model: %zu classes, %zu options (%zu dominated dropped of %zu)\n",
 		    m->n_classes, m->n_options, m->n_pruned, m->n_enumerated);
 		if (p->parts > 0)
-			ladder_buf_addf(&b, "bound: LP $%.4f/h; %d nodes closed, %d parts (%d exact, "
-			    "%d shared resources priced): $%.4f/h\n", p->lp_objective, p->closed, p->parts,
-			    p->parts_exact, p->relaxed, fmin(p->split_bound, p->sol.cost));
+			ladder_buf_addf(&b, "bound: LP $%.4f/h; split into %d parts (%d within the gap), "
+			    "nodes closed %d, shared resources relaxed %d: $%.4f/h\n", p->lp_objective,
+			    p->parts, p->parts_exact, p->closed, p->relaxed, fmin(p->split_bound, p->sol.cost));
 		for (size_t i = 0; i < m->n_options && nl != NULL; i++) {
 			for (int u = 0; u < m->options[i].n_use; u++)
 				nl[m->options[i].use[u].node] += p->sol.x[i] *

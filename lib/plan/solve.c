@@ -872,7 +872,7 @@ plan_mip_solve(const struct plan_model *m, const bool *allowed,
 			r->parts_exact = first.n_exact;
 			r->relaxed = first.n_relaxed;
 			r->split_bound = first.bound;
-			trace(t0, "parts: %d (%d exact, %d resources priced): bound %.6g, plan %.6g",
+			trace(t0, "parts: %d (%d within the gap, %d resources relaxed): bound %.6g, plan %.6g",
 			    r->parts, r->parts_exact, r->relaxed, r->split_bound, cb.incumbent != NULL ?
 			    cb.incumbent->cost : -1.0);
 		}
