@@ -72,15 +72,21 @@ set_lb(glp_prob *p, int j, double lb, double ub)
 }
 
 int
-lp_close_nodes(const struct plan_model *m, struct lp *lp, double incumbent, uint64_t deadline)
+lp_close_nodes(const struct plan_model *m, struct lp *lp, double incumbent, uint64_t deadline,
+    double *open_bound)
 {
 	glp_prob *p = lp->p;
 	double z0 = glp_get_obj_val(p), eps = 1e-9 * fmax(1, fabs(incumbent));
 	int closed = 0;
 
+	for (size_t k = 0; k < m->topo->n_nodes; k++)
+		open_bound[k] = z0;
 	for (size_t k = 0; k < m->topo->n_nodes; k++) {
 		int j = lp->col_m[k], st;
 		double ub;
+
+		if (j != 0 && glp_get_col_stat(p, j) == GLP_NL)
+			open_bound[k] = z0 + fmax(0, glp_get_col_dual(p, j));
 
 		/*
 		 * Raising m_k to 1 from the LP optimum costs at most the node's
@@ -98,6 +104,8 @@ lp_close_nodes(const struct plan_model *m, struct lp *lp, double incumbent, uint
 		}
 		set_lb(p, j, 1, ub);
 		st = resolve(p, deadline);
+		if (st == 1)
+			open_bound[k] = fmax(open_bound[k], glp_get_obj_val(p));
 		if (st >= 0 && (st == 0 || glp_get_obj_val(p) > incumbent + eps)) {
 			glp_set_col_bnds(p, j, GLP_FX, 0, 0);
 			closed++;
@@ -110,6 +118,73 @@ lp_close_nodes(const struct plan_model *m, struct lp *lp, double incumbent, uint
 		if (st < 0)
 			break;
 	}
+	return closed;
+}
+
+bool
+node_closed(const struct lp *lp, size_t k)
+{
+	int j = lp->col_m[k];
+
+	return j != 0 && glp_get_col_type(lp->p, j) == GLP_FX && glp_get_col_ub(lp->p, j) < 0.5;
+}
+
+int
+lp_raise_open_bounds(const struct plan_model *m, const bool *allowed, struct lp *lp,
+    const bool *tentative, double *open_bound, double incumbent, double target, double gap,
+    uint64_t deadline)
+{
+	size_t nn = m->topo->n_nodes;
+	bool *tried = calloc(nn + 1, sizeof *tried);
+	double eps = 1e-9 * fmax(1, fabs(incumbent));
+	int closed = 0;
+
+	if (tried == NULL)
+		return 0;
+	while (ladder_now_ns() < deadline) {
+		size_t best = SIZE_MAX;
+		struct lp_split split;
+		int j, st;
+		double ub;
+
+		for (size_t k = 0; k < nn; k++) {
+			if (tentative[k] && !tried[k] && !node_closed(lp, k) && lp->col_m[k] != 0 &&
+			    (best == SIZE_MAX || open_bound[k] < open_bound[best]))
+				best = k;
+		}
+		if (best == SIZE_MAX || open_bound[best] >= target)
+			break;
+		tried[best] = true;
+		j = lp->col_m[best];
+		ub = glp_get_col_ub(lp->p, j);
+		if (ub < 1)
+			continue;
+		set_lb(lp->p, j, 1, ub);
+		st = resolve(lp->p, deadline);
+		if (st == 0) {
+			open_bound[best] = INFINITY;
+		} else if (st == 1) {
+			uint64_t now = ladder_now_ns();
+
+			open_bound[best] = fmax(open_bound[best], glp_get_obj_val(lp->p));
+			if (lp_decompose(m, allowed, lp, now + (deadline > now ? (deadline - now) / 2 : 0), gap,
+			    SPLIT_PRICED, &split) == 0)
+				open_bound[best] = fmax(open_bound[best], split.bound);
+			lp_split_release(&split);
+		}
+		if (open_bound[best] > incumbent + eps) {
+			glp_set_col_bnds(lp->p, j, GLP_FX, 0, 0);
+			closed++;
+			plan_debug_closed++;
+		} else {
+			set_lb(lp->p, j, 0, ub);
+		}
+		if (resolve(lp->p, 0) != 1) {
+			free(tried);
+			return -1;
+		}
+	}
+	free(tried);
 	return closed;
 }
 

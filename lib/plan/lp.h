@@ -37,13 +37,19 @@ int lp_build(struct lp *lp, const struct plan_model *m, const bool *allowed, enu
     const struct plan_solution *fixed);
 void lp_release(struct lp *lp);
 
+/* decompose.c: whether node k's instances are fixed at 0. */
+bool node_closed(const struct lp *lp, size_t k);
+
 /*
  * decompose.c.  lp_close_nodes: with lp->p at its LP optimum, fixes at 0 the
  * instances of every node whose first instance would lift the LP bound above
  * incumbent (so the bound then holds for plans better than the incumbent);
  * returns how many, or -1 when the LP could not be re-solved.
+ * open_bound[n_nodes] gets, per node left open, a lower bound on any plan
+ * with at least one instance of it (at least the LP bound).
  */
-int lp_close_nodes(const struct plan_model *m, struct lp *lp, double incumbent, uint64_t deadline);
+int lp_close_nodes(const struct plan_model *m, struct lp *lp, double incumbent, uint64_t deadline,
+    double *open_bound);
 
 struct lp_split {
 	/*
@@ -72,5 +78,17 @@ enum split_mode { SPLIT_PRICED, SPLIT_CLOSED, SPLIT_BUDGET };
 int lp_decompose(const struct plan_model *m, const bool *allowed, const struct lp *lp,
     uint64_t deadline, double gap, enum split_mode mode, struct lp_split *out);
 void lp_split_release(struct lp_split *s);
+
+/*
+ * Raises open_bound[k] of the nodes a closed pass closed tentatively and lp
+ * left open, weakest first: with an instance of k forced, the LP is re-solved
+ * and its priced parts bound the plans that open k.  A node whose bound
+ * passes the incumbent is closed.  Stops at deadline, or once the weakest
+ * open bound reaches target (the closed pass's bound, which caps the cases).
+ * Returns the nodes closed, or -1 when the LP could not be re-solved.
+ */
+int lp_raise_open_bounds(const struct plan_model *m, const bool *allowed, struct lp *lp,
+    const bool *tentative, double *open_bound, double incumbent, double target, double gap,
+    uint64_t deadline);
 
 #endif

@@ -720,13 +720,28 @@ static bool
 split_holds(const struct plan_model *m, const struct lp *lp, const struct lp_split *split)
 {
 	for (size_t k = 0; k < m->topo->n_nodes && split->tentative != NULL; k++) {
-		int j = lp->col_m[k];
-
-		if (split->tentative[k] && (j == 0 || glp_get_col_type(lp->p, j) != GLP_FX ||
-		    glp_get_col_ub(lp->p, j) > 0.5))
+		if (split->tentative[k] && !node_closed(lp, k))
 			return false;
 	}
 	return true;
+}
+
+/*
+ * A bound by cases: a plan better than the incumbent either keeps every
+ * node the closed pass closed at 0 (then the pass's bound holds) or opens
+ * one of them (then that node's open_bound does).
+ */
+static double
+split_cases(const struct plan_model *m, const struct lp *lp, const struct lp_split *split,
+    const double *open_bound)
+{
+	double b = split->bound;
+
+	for (size_t k = 0; k < m->topo->n_nodes && split->tentative != NULL; k++) {
+		if (split->tentative[k] && !node_closed(lp, k))
+			b = fmin(b, open_bound[k]);
+	}
+	return b;
 }
 
 /* A result made from a plan found outside branch and cut; bound: the best lower bound known. */
@@ -760,6 +775,7 @@ plan_mip_solve(const struct plan_model *m, const bool *allowed,
 	struct plan_solution dived = { 0 }, joined = { 0 }, joined2 = { 0 }, joined3 = { 0 };
 	struct plan_solution rounded = { 0 };
 	struct lp_split first = { 0 };
+	double *open_bound = calloc(m->topo->n_nodes + 1, sizeof *open_bound);
 	uint64_t t0 = ladder_now_ns();
 	int rc, ret, st;
 	double lp_obj;
@@ -830,9 +846,10 @@ plan_mip_solve(const struct plan_model *m, const bool *allowed,
 	 */
 	{
 		uint64_t end = t0 + (uint64_t)(time_limit_s * 1e9);
+		double cases = -INFINITY, closed_pass = -INFINITY;
 		bool split;
 
-		if ((rc = split_pass(m, allowed, &lp, deadline_at(end, 0.3), gap, SPLIT_CLOSED, &joined, &first,
+		if ((rc = split_pass(m, allowed, &lp, deadline_at(end, 0.4), gap, SPLIT_CLOSED, &joined, &first,
 		    err)) != 0)
 			goto done;
 		split = first.n_parts > 0;
@@ -844,8 +861,9 @@ plan_mip_solve(const struct plan_model *m, const bool *allowed,
 			offer(m, &lp, &cb, &dived);
 			trace(t0, "dive %.6g", dived.feasible ? dived.cost : -1.0);
 		}
-		if (cb.incumbent != NULL) {
-			r->closed = lp_close_nodes(m, &lp, cb.incumbent->cost, deadline_at(end, 0.5));
+		if (cb.incumbent != NULL && open_bound != NULL) {
+			r->closed = lp_close_nodes(m, &lp, cb.incumbent->cost, deadline_at(end, 0.5),
+			    open_bound);
 			trace(t0, "%d nodes closed", r->closed);
 			if (r->closed < 0) {
 				/* The LP could not be re-solved: the incumbent is the answer. */
@@ -860,18 +878,37 @@ plan_mip_solve(const struct plan_model *m, const bool *allowed,
 		 * pass was the whole problem and its bound holds; else the parts are
 		 * solved again with the shared resources priced.
 		 */
-		if (split && !split_holds(m, &lp, &first)) {
-			lp_split_release(&first);
-			if ((rc = split_pass(m, allowed, &lp, deadline_at(end, 0.7), gap, SPLIT_PRICED, &joined2,
-			    &first, err)) != 0)
+		if (split && !split_holds(m, &lp, &first) && cb.incumbent != NULL && open_bound != NULL) {
+			int more = lp_raise_open_bounds(m, allowed, &lp, first.tentative, open_bound,
+			    cb.incumbent->cost, first.bound, gap / 2, deadline_at(end, 0.4));
+
+			if (more < 0) {
+				if (result_from(r, m, cb.incumbent, lp_obj) != 0)
+					rc = ladder_errf(err, LADDER_ENOMEM, "planner: out of memory");
 				goto done;
-			offer(m, &lp, &cb, &joined2);
+			}
+			r->closed += more;
+			trace(t0, "%d more nodes closed by cases", more);
+		}
+		if (split && !split_holds(m, &lp, &first)) {
+			closed_pass = first.bound;
+			if (cb.incumbent != NULL)
+				cases = split_cases(m, &lp, &first, open_bound);
+			/* The priced pass, unless the cases already prove the incumbent within the gap. */
+			if (cb.incumbent == NULL || cb.incumbent->cost - cases > gap * fabs(cb.incumbent->cost)) {
+				lp_split_release(&first);
+				if ((rc = split_pass(m, allowed, &lp, deadline_at(end, 0.7), gap, SPLIT_PRICED,
+				    &joined2, &first, err)) != 0)
+					goto done;
+				offer(m, &lp, &cb, &joined2);
+			}
 		}
 		if (split) {
 			r->parts = first.n_parts;
 			r->parts_exact = first.n_exact;
 			r->relaxed = first.n_relaxed;
-			r->split_bound = first.bound;
+			r->split_bound = fmax(first.bound, cases);
+			trace(t0, "by cases: %.6g (closed pass %.6g)", cases, closed_pass);
 			trace(t0, "parts: %d (%d within the gap, %d resources relaxed): bound %.6g, plan %.6g",
 			    r->parts, r->parts_exact, r->relaxed, r->split_bound, cb.incumbent != NULL ?
 			    cb.incumbent->cost : -1.0);
@@ -898,7 +935,8 @@ plan_mip_solve(const struct plan_model *m, const bool *allowed,
 			offer(m, &lp, &cb, &joined3);
 			trace(t0, "budgeted parts: plan %.6g", joined3.feasible ? joined3.cost : -1.0);
 		}
-		if (split && plan_solution_init(&dived, m) == 0) {
+		if (split && cb.incumbent != &joined && cb.incumbent != &joined2 &&
+		    cb.incumbent != &joined3 && plan_solution_init(&dived, m) == 0) {
 			lp_dive(m, allowed, &lp, dive_budget_ms(end, time_limit_s), &dived);
 			offer(m, &lp, &cb, &dived);
 			trace(t0, "dive %.6g", dived.feasible ? dived.cost : -1.0);
@@ -996,6 +1034,7 @@ done:
 	plan_solution_release(&joined3);
 	plan_solution_release(&rounded);
 	lp_split_release(&first);
+	free(open_bound);
 	lp_release(&lp);
 	return rc;
 }
