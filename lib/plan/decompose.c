@@ -37,34 +37,6 @@
 int plan_part_max_classes = 64;
 unsigned long plan_debug_splits, plan_debug_closed, plan_debug_budgets;
 
-/*
- * Re-solves p from its current basis (dual simplex): 1 optimal, 0 infeasible,
- * -1 out of time or numerically stuck.  deadline 0: no limit.
- */
-static int
-resolve(glp_prob *p, uint64_t deadline)
-{
-	glp_smcp smcp;
-	uint64_t now = ladder_now_ns();
-	int ret;
-
-	glp_init_smcp(&smcp);
-	smcp.msg_lev = GLP_MSG_OFF;
-	smcp.meth = GLP_DUALP;
-	smcp.presolve = GLP_OFF;
-	if (deadline != 0) {
-		if (now >= deadline)
-			return -1;
-		smcp.tm_lim = (int)((deadline - now) / 1000000) + 1;
-	}
-	ret = glp_simplex(p, &smcp);
-	if (ret == 0 && glp_get_status(p) == GLP_OPT)
-		return 1;
-	if ((ret == 0 && glp_get_status(p) == GLP_NOFEAS) || ret == GLP_ENOPFS)
-		return 0;
-	return -1;
-}
-
 static void
 set_lb(glp_prob *p, int j, double lb, double ub)
 {
@@ -103,7 +75,7 @@ lp_close_nodes(const struct plan_model *m, struct lp *lp, double incumbent, uint
 			continue;
 		}
 		set_lb(p, j, 1, ub);
-		st = resolve(p, deadline);
+		st = lp_resolve(p, deadline);
 		if (st == 1)
 			open_bound[k] = fmax(open_bound[k], glp_get_obj_val(p));
 		if (st >= 0 && (st == 0 || glp_get_obj_val(p) > incumbent + eps)) {
@@ -113,7 +85,7 @@ lp_close_nodes(const struct plan_model *m, struct lp *lp, double incumbent, uint
 		} else {
 			set_lb(p, j, 0, ub);
 		}
-		if (resolve(p, 0) != 1)
+		if (lp_resolve(p, 0) != 1)
 			return -1;
 		if (st < 0)
 			break;
@@ -160,7 +132,7 @@ lp_raise_open_bounds(const struct plan_model *m, const bool *allowed, struct lp 
 		if (ub < 1)
 			continue;
 		set_lb(lp->p, j, 1, ub);
-		st = resolve(lp->p, deadline);
+		st = lp_resolve(lp->p, deadline);
 		if (st == 0) {
 			open_bound[best] = INFINITY;
 		} else if (st == 1) {
@@ -179,7 +151,7 @@ lp_raise_open_bounds(const struct plan_model *m, const bool *allowed, struct lp 
 		} else {
 			set_lb(lp->p, j, 0, ub);
 		}
-		if (resolve(lp->p, 0) != 1) {
+		if (lp_resolve(lp->p, 0) != 1) {
 			free(tried);
 			return -1;
 		}
@@ -380,22 +352,11 @@ row_multiplier(glp_prob *p, int row, double *rhs)
 	return pi;
 }
 
-struct part_cb {
-	double bound;
-};
-
+/* The parts' branch and cut: the best bound of the tree so far. */
 static void
 part_callback(glp_tree *tree, void *arg)
 {
-	struct part_cb *cb = arg;
-	int node = glp_ios_best_node(tree);
-
-	if (node != 0) {
-		double b = glp_ios_node_bound(tree, node);
-
-		if (b > cb->bound)
-			cb->bound = b;
-	}
+	lp_tree_bound(tree, arg);
 }
 
 /*
@@ -412,9 +373,7 @@ solve_part(const struct split_work *w, const int *rows, int nrow, const int *bro
 {
 	glp_prob *master = w->lp->p, *q = glp_create_prob();
 	int *cols = NULL, ncol = 0, nint = 0, ret;
-	size_t nz = 0, cap = 0;
-	int *ia = NULL, *ja = NULL;
-	double *ar = NULL;
+	struct triplets tr = { 0 };
 	bool ok = false;
 
 	*solved = *exact = false;
@@ -432,22 +391,6 @@ solve_part(const struct split_work *w, const int *rows, int nrow, const int *bro
 			    glp_get_row_ub(master, row));
 		else
 			glp_set_row_bnds(q, r + 1, GLP_UP, 0, bub[r - nrow]);
-		if (nz + (size_t)len + 1 > cap) {
-			size_t nc = (nz + (size_t)len + 1) * 2;
-			int *nia = realloc(ia, nc * sizeof *nia), *nja;
-			double *nar;
-
-			if (nia == NULL)
-				goto out;
-			ia = nia;
-			if ((nja = realloc(ja, nc * sizeof *nja)) == NULL)
-				goto out;
-			ja = nja;
-			if ((nar = realloc(ar, nc * sizeof *nar)) == NULL)
-				goto out;
-			ar = nar;
-			cap = nc;
-		}
 		for (int e = 1; e <= len; e++) {
 			int j = ind[e];
 
@@ -458,10 +401,8 @@ solve_part(const struct split_work *w, const int *rows, int nrow, const int *bro
 				cols[ncol++] = j;
 				colmap[j] = ncol;
 			}
-			nz++;
-			ia[nz] = r + 1;
-			ja[nz] = colmap[j];
-			ar[nz] = val[e];
+			if (trip_add(&tr, r + 1, colmap[j], val[e]) != 0)
+				goto out;
 		}
 	}
 	if (ncol == 0)
@@ -483,8 +424,8 @@ solve_part(const struct split_work *w, const int *rows, int nrow, const int *bro
 			nint++;
 		}
 	}
-	glp_load_matrix(q, (int)nz, ia, ja, ar);
-	ret = resolve(q, 0);	/* a part's LP is small: always solved, a plan at least */
+	glp_load_matrix(q, (int)tr.n, tr.ia, tr.ja, tr.ar);
+	ret = lp_resolve(q, 0);	/* a part's LP is small: always solved, a plan at least */
 	if (ret == 0) {
 		*value = INFINITY;
 		*exact = ok = true;
@@ -503,7 +444,7 @@ solve_part(const struct split_work *w, const int *rows, int nrow, const int *bro
 	}
 	{
 		glp_iocp iocp;
-		struct part_cb cb = { *value };
+		double tree_bound = *value;
 		uint64_t now = ladder_now_ns();
 		int st;
 
@@ -513,7 +454,7 @@ solve_part(const struct split_work *w, const int *rows, int nrow, const int *bro
 		iocp.gmi_cuts = GLP_ON;
 		iocp.mip_gap = gap;
 		iocp.cb_func = part_callback;
-		iocp.cb_info = &cb;
+		iocp.cb_info = &tree_bound;
 		iocp.tm_lim = now >= deadline ? 1 : (int)((deadline - now) / 1000000) + 1;
 		ret = glp_intopt(q, &iocp);
 		st = glp_mip_status(q);
@@ -531,10 +472,10 @@ solve_part(const struct split_work *w, const int *rows, int nrow, const int *bro
 			*exact = true;
 		} else if (ret == GLP_EMIPGAP) {
 			/* Within the gap: GLPK's guarantee, or the tree's bound if better. */
-			*value = fmax(cb.bound, glp_mip_obj_val(q) - iocp.mip_gap * fabs(glp_mip_obj_val(q)));
+			*value = fmax(tree_bound, glp_mip_obj_val(q) - iocp.mip_gap * fabs(glp_mip_obj_val(q)));
 			*exact = true;
 		} else {
-			*value = fmax(*value, cb.bound);
+			*value = fmax(*value, tree_bound);
 		}
 		ok = true;
 	}
@@ -544,9 +485,7 @@ out:
 	if (q != NULL)
 		glp_delete_prob(q);
 	free(cols);
-	free(ia);
-	free(ja);
-	free(ar);
+	trip_release(&tr);
 	return ok;
 }
 
@@ -561,10 +500,11 @@ budget_rows(const struct split_work *w, const int *part_of_col, int nparts, int 
     int **off, int **row_out, double **ub_out)
 {
 	const struct lp *lp = w->lp;
-	size_t nn = w->m->topo->n_nodes, n = 0, cap = 0;
-	double *load = calloc((size_t)nparts + 1, sizeof *load), *ubs = NULL;
+	size_t nn = w->m->topo->n_nodes;
+	double *load = calloc((size_t)nparts + 1, sizeof *load);
 	int *stamp = malloc(((size_t)nparts + 1) * sizeof *stamp), *touched = NULL;
-	int *parts = NULL, *rows = NULL, rc = LADDER_ENOMEM;
+	int rc = LADDER_ENOMEM;
+	struct triplets tr = { 0 };	/* (part, row, budget) */
 
 	*off = NULL;
 	*row_out = NULL;
@@ -607,51 +547,33 @@ budget_rows(const struct split_work *w, const int *part_of_col, int nparts, int 
 			load[q] += l;
 			total += l;
 		}
-		if (n + (size_t)nt > cap) {
-			size_t nc = (n + (size_t)nt) * 2 + 64;
-			int *np = realloc(parts, nc * sizeof *np), *nr;
-			double *nu;
-
-			if (np == NULL)
-				goto out;
-			parts = np;
-			if ((nr = realloc(rows, nc * sizeof *nr)) == NULL)
-				goto out;
-			rows = nr;
-			if ((nu = realloc(ubs, nc * sizeof *nu)) == NULL)
-				goto out;
-			ubs = nu;
-			cap = nc;
-		}
 		for (int t = 0; t < nt; t++) {
-			parts[n] = touched[t];
-			rows[n] = row;
 			/* No LP use at all: the parts share it equally. */
-			ubs[n++] = total > 1e-12 ? load[touched[t]] * have / total : have / nt;
+			if (trip_add(&tr, touched[t], row, total > 1e-12 ? load[touched[t]] * have / total :
+			    have / nt) != 0)
+				goto out;
 		}
 	}
 	if ((*off = calloc((size_t)nparts + 2, sizeof **off)) == NULL ||
-	    (*row_out = malloc((n + 1) * sizeof **row_out)) == NULL ||
-	    (*ub_out = malloc((n + 1) * sizeof **ub_out)) == NULL)
+	    (*row_out = malloc((tr.n + 1) * sizeof **row_out)) == NULL ||
+	    (*ub_out = malloc((tr.n + 1) * sizeof **ub_out)) == NULL)
 		goto out;
-	for (size_t i = 0; i < n; i++)
-		(*off)[parts[i] + 1]++;
+	for (size_t i = 1; i <= tr.n; i++)
+		(*off)[tr.ia[i] + 1]++;
 	for (int q = 0; q < nparts; q++)
 		(*off)[q + 1] += (*off)[q];
 	for (int q = 0; q < nparts; q++)
 		stamp[q] = (*off)[q];
-	for (size_t i = 0; i < n; i++) {
-		(*row_out)[stamp[parts[i]]] = rows[i];
-		(*ub_out)[stamp[parts[i]]++] = ubs[i];
+	for (size_t i = 1; i <= tr.n; i++) {
+		(*row_out)[stamp[tr.ia[i]]] = tr.ja[i];
+		(*ub_out)[stamp[tr.ia[i]]++] = tr.ar[i];
 	}
 	rc = 0;
 out:
 	free(load);
 	free(stamp);
 	free(touched);
-	free(parts);
-	free(rows);
-	free(ubs);
+	trip_release(&tr);
 	return rc;
 }
 

@@ -24,14 +24,7 @@ lp_release(struct lp *lp)
 	memset(lp, 0, sizeof *lp);
 }
 
-/* Growable triplet list for glp_load_matrix (1-based). */
-struct triplets {
-	int *ia, *ja;
-	double *ar;
-	size_t n, cap;
-};
-
-static int
+int
 trip_add(struct triplets *t, int i, int j, double v)
 {
 	if (t->n + 1 >= t->cap) {
@@ -55,6 +48,52 @@ trip_add(struct triplets *t, int i, int j, double v)
 	t->ja[t->n] = j;
 	t->ar[t->n] = v;
 	return 0;
+}
+
+void
+trip_release(struct triplets *t)
+{
+	free(t->ia);
+	free(t->ja);
+	free(t->ar);
+	memset(t, 0, sizeof *t);
+}
+
+int
+lp_resolve(glp_prob *p, uint64_t deadline)
+{
+	glp_smcp smcp;
+	uint64_t now = ladder_now_ns();
+	int ret;
+
+	glp_init_smcp(&smcp);
+	smcp.msg_lev = GLP_MSG_OFF;
+	smcp.meth = GLP_DUALP;
+	smcp.presolve = GLP_OFF;
+	if (deadline != 0) {
+		if (now >= deadline)
+			return -1;
+		smcp.tm_lim = (int)((deadline - now) / 1000000) + 1;
+	}
+	ret = glp_simplex(p, &smcp);
+	if (ret == 0 && glp_get_status(p) == GLP_OPT)
+		return 1;
+	if ((ret == 0 && glp_get_status(p) == GLP_NOFEAS) || ret == GLP_ENOPFS)
+		return 0;
+	return -1;
+}
+
+void
+lp_tree_bound(glp_tree *tree, double *bound)
+{
+	int node = glp_ios_best_node(tree);
+
+	if (node != 0) {
+		double b = glp_ios_node_bound(tree, node);
+
+		if (b > *bound)
+			*bound = b;
+	}
 }
 
 /* Adds a row (1-based, in *rows) and records its resource: a node, n_nodes + a link, or -1. */
@@ -385,9 +424,7 @@ lp_build(struct lp *lp, const struct plan_model *m, const bool *allowed, enum lp
 	glp_load_matrix(lp->p, (int)tr.n, tr.ia, tr.ja, tr.ar);
 	rc = 0;
 out:
-	free(tr.ia);
-	free(tr.ja);
-	free(tr.ar);
+	trip_release(&tr);
 	free(touched);
 	free(mem_fixed);
 	if (rc != 0)

@@ -28,6 +28,24 @@ struct lp {
 
 enum lp_mode { LP_COST, LP_ELASTIC, LP_FIXED };
 
+/* Growable triplet list (1-based), as glp_load_matrix takes it. */
+struct triplets {
+	int *ia, *ja;
+	double *ar;
+	size_t n, cap;
+};
+int trip_add(struct triplets *t, int i, int j, double v);
+void trip_release(struct triplets *t);
+
+/*
+ * Re-solves p from its current basis (dual simplex): 1 optimal, 0 infeasible,
+ * -1 out of time or numerically stuck.  deadline 0: no limit.
+ */
+int lp_resolve(glp_prob *p, uint64_t deadline);
+
+/* In a GLPK callback: raises *bound to the bound of the tree's best active node. */
+void lp_tree_bound(glp_tree *tree, double *bound);
+
 /*
  * Builds the model over the allowed options.  LP_ELASTIC adds a slack per
  * demand row and minimises unserved streams; LP_FIXED fixes instances and

@@ -489,14 +489,8 @@ static void
 mip_callback(glp_tree *tree, void *arg)
 {
 	struct cb_info *cb = arg;
-	int p = glp_ios_best_node(tree);
 
-	if (p != 0) {
-		double b = glp_ios_node_bound(tree, p);
-
-		if (b > cb->bound)
-			cb->bound = b;
-	}
+	lp_tree_bound(tree, &cb->bound);
 	if (glp_ios_reason(tree) == GLP_IHEUR && !cb->offered && cb->incumbent != NULL) {
 		const struct plan_model *m = cb->m;
 		const struct lp *lp = cb->lp;
@@ -540,23 +534,6 @@ dive_cmp(const void *a, const void *b)
 	if (x->frac != y->frac)
 		return x->frac < y->frac ? -1 : 1;
 	return x->node - y->node;
-}
-
-/* Re-solves q from its current basis; true when it is optimal (so feasible). */
-static bool
-dive_resolve(glp_prob *q, uint64_t deadline)
-{
-	glp_smcp smcp;
-	uint64_t now = ladder_now_ns();
-
-	if (now >= deadline)
-		return false;
-	glp_init_smcp(&smcp);
-	smcp.msg_lev = GLP_MSG_OFF;
-	smcp.meth = GLP_DUALP;
-	smcp.presolve = GLP_OFF;
-	smcp.tm_lim = (int)((deadline - now) / 1000000) + 1;
-	return glp_simplex(q, &smcp) == 0 && glp_get_status(q) == GLP_OPT;
 }
 
 /*
@@ -611,7 +588,7 @@ lp_dive(const struct plan_model *m, const bool *allowed, const struct lp *lp, do
 		}
 	}
 	/* An LP with whole instance counts has nothing to round: branch and cut starts there. */
-	if (!fractional || !dive_resolve(q, deadline))
+	if (!fractional || lp_resolve(q, deadline) != 1)
 		goto out;
 	qsort(cand, nd, sizeof *cand, dive_cmp);
 	for (size_t i = 0; i < nd && ladder_now_ns() < deadline; i++) {
@@ -619,9 +596,9 @@ lp_dive(const struct plan_model *m, const bool *allowed, const struct lp *lp, do
 		double c = glp_get_col_lb(q, j);
 
 		glp_set_col_bnds(q, j, GLP_FX, c - 1, c - 1);
-		if (!dive_resolve(q, deadline)) {
+		if (lp_resolve(q, deadline) != 1) {
 			glp_set_col_bnds(q, j, GLP_FX, c, c);
-			if (!dive_resolve(q, deadline))
+			if (lp_resolve(q, deadline) != 1)
 				break;
 		}
 	}
