@@ -8,21 +8,27 @@
  * needs one whole camera without branching on all ten, region after region
  * (GLPK and CBC both stalled at a 2% gap on the 1000-stream bench city).
  *
- * Two steps, both valid for any topology:
+ * What solve.c runs before branch and cut, valid for any topology:
  *
- *  1. Closing (lp_close_nodes).  A node whose first instance lifts the LP
- *     bound above the best plan known cannot be in a better plan; its
- *     instance count is fixed at 0 (an edge-DC server dearer than the
- *     whole fleet's share of it).
- *
- *  2. Lagrangian decomposition (lp_decompose).  The rows of resources
- *     shared by many classes (a cloud, a DC and their links) are relaxed,
- *     priced at their LP duals; what is left splits into independent parts
- *     (a hub, its cameras and their streams), each a small MIP that GLPK
- *     solves exactly.  The parts' optima plus the priced constant are a
- *     lower bound at least as strong as the LP's, and the parts' plans,
- *     joined, are a plan.  With the shared nodes closed, nothing is
- *     relaxed and the parts are the whole problem.
+ *  - Parts.  The resources (nodes, links) used by the most classes are
+ *    relaxed until the classes still sharing one form parts of at most
+ *    plan_part_max_classes (on a tiered fleet: a hub, its cameras and their
+ *    streams).  Each part is a small MIP with whole streams.
+ *  - Closed pass (SPLIT_CLOSED): the relaxed nodes closed, the parts give a
+ *    plan, and a bound for plans that leave those nodes closed.
+ *  - Closing (lp_close_nodes): a node whose first instance lifts the LP
+ *    bound above the best plan known cannot be in a better plan; its
+ *    instances are fixed at 0 (an edge-DC server dearer than the gap).
+ *    When it closes every node the closed pass did, that pass was the whole
+ *    problem and its bound holds.
+ *  - Cases (lp_raise_open_bounds): otherwise a better plan either keeps
+ *    them closed (the closed pass's bound) or opens one (the LP and priced
+ *    parts with an instance of it forced), whichever is less.
+ *  - Priced pass (SPLIT_PRICED): the relaxed rows priced at their LP duals;
+ *    the parts' optima plus the priced constant are a Lagrangian bound, at
+ *    least the LP's.
+ *  - Budgeted pass (SPLIT_BUDGET): where the shared nodes are needed, each
+ *    part held to its LP share of them, for a plan.
  */
 #include <glpk.h>
 #include <math.h>
@@ -55,10 +61,10 @@ lp_close_nodes(const struct plan_model *m, struct lp *lp, double incumbent, uint
 		open_bound[k] = z0;
 	for (size_t k = 0; k < m->topo->n_nodes; k++) {
 		int j = lp->col_m[k], st;
-		double ub;
+		double ub, z = glp_get_obj_val(p);	/* with the nodes closed so far */
 
 		if (j != 0 && glp_get_col_stat(p, j) == GLP_NL)
-			open_bound[k] = z0 + fmax(0, glp_get_col_dual(p, j));
+			open_bound[k] = z + fmax(0, glp_get_col_dual(p, j));
 
 		/*
 		 * Raising m_k to 1 from the LP optimum costs at most the node's
@@ -68,7 +74,7 @@ lp_close_nodes(const struct plan_model *m, struct lp *lp, double incumbent, uint
 		    m->topo->nodes[k].cost_per_hour <= incumbent - z0 + eps)
 			continue;
 		/* The reduced cost alone may prove it: bound + d_k for one instance. */
-		if (glp_get_col_stat(p, j) == GLP_NL && z0 + glp_get_col_dual(p, j) > incumbent + eps) {
+		if (glp_get_col_stat(p, j) == GLP_NL && z + glp_get_col_dual(p, j) > incumbent + eps) {
 			glp_set_col_bnds(p, j, GLP_FX, 0, 0);
 			closed++;
 			plan_debug_closed++;
@@ -405,8 +411,20 @@ solve_part(const struct split_work *w, const int *rows, int nrow, const int *bro
 				goto out;
 		}
 	}
-	if (ncol == 0)
+	if (ncol == 0) {
+		/* Every option closed: feasible only if no row asks for anything. */
+		*value = 0;
+		for (int r = 0; r < nrow + nb; r++) {
+			int t = glp_get_row_type(q, r + 1);
+
+			if (((t == GLP_LO || t == GLP_DB || t == GLP_FX) && glp_get_row_lb(q, r + 1) > 1e-9) ||
+			    ((t == GLP_UP || t == GLP_DB || t == GLP_FX) && glp_get_row_ub(q, r + 1) < -1e-9))
+				*value = INFINITY;
+		}
+		*exact = ok = true;
+		*solved = *value == 0;
 		goto out;
+	}
 	glp_add_cols(q, ncol);
 	for (int c = 0; c < ncol; c++) {
 		int j = cols[c];
@@ -645,7 +663,7 @@ lp_decompose(const struct plan_model *m, const bool *allowed, const struct lp *l
 		rc = 0;
 		goto out;
 	}
-	/* Restricted: the shared nodes are closed too; what is left are plain, separate plans. */
+	/* Closed pass: the shared nodes are closed too; what is left are plain, separate plans. */
 	for (size_t k = 0; k < nn && mode == SPLIT_CLOSED; k++) {
 		if (!w.relaxed[k] || w.closed_res[k])
 			continue;
@@ -654,11 +672,11 @@ lp_decompose(const struct plan_model *m, const bool *allowed, const struct lp *l
 		    (out->tentative = calloc(nn + 1, sizeof *out->tentative)) == NULL)
 			goto out;
 		out->tentative[k] = true;
-		for (size_t i = 0; i < m->n_options; i++) {
-			for (int u = 0; u < m->options[i].n_use && lp->col_x[i] != 0; u++) {
-				if (m->options[i].use[u].node == (int)k)
-					w.dead_col[lp->col_x[i]] = true;
-			}
+	}
+	for (size_t i = 0; i < m->n_options && out->tentative != NULL; i++) {
+		for (int u = 0; u < m->options[i].n_use && lp->col_x[i] != 0; u++) {
+			if (out->tentative[m->options[i].use[u].node])
+				w.dead_col[lp->col_x[i]] = true;
 		}
 	}
 	/* Parts, numbered; each row goes to its part or is relaxed (-1). */

@@ -71,11 +71,11 @@ int lp_close_nodes(const struct plan_model *m, struct lp *lp, double incumbent, 
 
 struct lp_split {
 	/*
-	 * Lagrangian bound, -INFINITY when none.  Restricted: valid only once
+	 * Lagrangian bound, -INFINITY when none.  SPLIT_CLOSED: valid only once
 	 * every tentative node is closed.
 	 */
 	double bound;
-	bool *tentative;	/* [n_nodes] restricted: the shared nodes closed, or NULL */
+	bool *tentative;	/* [n_nodes] SPLIT_CLOSED: the shared nodes it closed, or NULL */
 	double *x;		/* [n_options] the parts' plans joined (fractional x possible), or NULL */
 	int n_parts, n_exact, n_relaxed;	/* n_exact: parts solved to within the gap */
 };

@@ -831,7 +831,7 @@ plan_mip_solve(const struct plan_model *m, const bool *allowed,
 			goto done;
 		split = first.n_parts > 0;
 		offer(m, &lp, &cb, &joined);
-		trace(t0, "restricted parts: %d, plan %.6g", first.n_parts,
+		trace(t0, "closed pass: %d parts, plan %.6g", first.n_parts,
 		    joined.feasible ? joined.cost : -1.0);
 		if (!split && plan_solution_init(&dived, m) == 0) {
 			lp_dive(m, allowed, &lp, dive_budget_ms(end, time_limit_s), &dived);
@@ -851,7 +851,7 @@ plan_mip_solve(const struct plan_model *m, const bool *allowed,
 			}
 		}
 		/*
-		 * Where the closing closed every node the restricted pass did, that
+		 * Where the closing closed every node the closed pass did, that
 		 * pass was the whole problem and its bound holds; else the parts are
 		 * solved again with the shared resources priced.
 		 */
@@ -886,7 +886,7 @@ plan_mip_solve(const struct plan_model *m, const bool *allowed,
 			r->relaxed = first.n_relaxed;
 			r->split_bound = fmax(first.bound, cases);
 			trace(t0, "by cases: %.6g (closed pass %.6g)", cases, closed_pass);
-			trace(t0, "parts: %d (%d within the gap, %d resources relaxed): bound %.6g, plan %.6g",
+			trace(t0, "%d parts (%d within the gap, %d resources relaxed): bound %.6g, plan %.6g",
 			    r->parts, r->parts_exact, r->relaxed, r->split_bound, cb.incumbent != NULL ?
 			    cb.incumbent->cost : -1.0);
 		}
@@ -910,7 +910,7 @@ plan_mip_solve(const struct plan_model *m, const bool *allowed,
 			if (rc != 0)
 				goto done;
 			offer(m, &lp, &cb, &joined3);
-			trace(t0, "budgeted parts: plan %.6g", joined3.feasible ? joined3.cost : -1.0);
+			trace(t0, "budgeted pass: plan %.6g", joined3.feasible ? joined3.cost : -1.0);
 		}
 		if (split && cb.incumbent != &joined && cb.incumbent != &joined2 &&
 		    cb.incumbent != &joined3 && plan_solution_init(&dived, m) == 0) {
