@@ -752,7 +752,7 @@ plan_mip_solve(const struct plan_model *m, const bool *allowed,
 	struct plan_solution dived = { 0 }, joined = { 0 }, joined2 = { 0 }, joined3 = { 0 };
 	struct plan_solution rounded = { 0 };
 	struct lp_split first = { 0 };
-	double *open_bound = calloc(m->topo->n_nodes + 1, sizeof *open_bound);
+	double *open_bound = NULL;
 	uint64_t t0 = ladder_now_ns();
 	int rc, ret, st;
 	double lp_obj;
@@ -768,6 +768,8 @@ plan_mip_solve(const struct plan_model *m, const bool *allowed,
 	}
 	if (rc != 0)
 		return ladder_errf(err, rc, "planner: out of memory building the model");
+	/* After the early returns above; NULL only skips the closing. */
+	open_bound = calloc(m->topo->n_nodes + 1, sizeof *open_bound);
 	if (getenv("LADDER_PLAN_DUMP_MPS") != NULL && allowed == NULL)
 		glp_write_mps(lp.p, GLP_MPS_FILE, NULL, getenv("LADDER_PLAN_DUMP_MPS"));
 	/*
