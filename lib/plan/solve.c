@@ -826,7 +826,7 @@ plan_mip_solve(const struct plan_model *m, const bool *allowed,
 	{
 		uint64_t end = t0 + (uint64_t)(time_limit_s * 1e9);
 		double cases = -INFINITY, closed_pass = -INFINITY;
-		bool split;
+		bool split, holds = true;
 
 		if ((rc = split_pass(m, allowed, &lp, deadline_at(end, 0.4), gap, SPLIT_CLOSED, &joined, &first,
 		    err)) != 0)
@@ -870,6 +870,8 @@ plan_mip_solve(const struct plan_model *m, const bool *allowed,
 			trace(t0, "%d more nodes closed by cases", more);
 		}
 		if (split && !split_holds(m, &lp, &first)) {
+			/* first.bound alone holds no more: only through the cases. */
+			holds = false;
 			closed_pass = first.bound;
 			if (cb.incumbent != NULL)
 				cases = split_cases(m, &lp, &first, open_bound);
@@ -880,13 +882,14 @@ plan_mip_solve(const struct plan_model *m, const bool *allowed,
 				    &joined2, &first, err)) != 0)
 					goto done;
 				offer(m, &lp, &cb, &joined2);
+				holds = true;	/* the priced pass's bound holds as it is */
 			}
 		}
 		if (split) {
 			r->parts = first.n_parts;
 			r->parts_exact = first.n_exact;
 			r->relaxed = first.n_relaxed;
-			r->split_bound = fmax(first.bound, cases);
+			r->split_bound = holds ? fmax(first.bound, cases) : cases;
 			trace(t0, "by cases: %.6g (closed pass %.6g)", cases, closed_pass);
 			trace(t0, "%d parts (%d within the gap, %d resources relaxed): bound %.6g, plan %.6g",
 			    r->parts, r->parts_exact, r->relaxed, r->split_bound, cb.incumbent != NULL ?
