@@ -755,7 +755,7 @@ plan_mip_solve(const struct plan_model *m, const bool *allowed,
 	double *open_bound = NULL;
 	uint64_t t0 = ladder_now_ns();
 	int rc, ret, st;
-	double lp_obj;
+	double lp_obj, plan_cost = 0;	/* the cost of the plan in r->x */
 
 	memset(r, 0, sizeof *r);
 	r->status = 3;
@@ -979,11 +979,14 @@ plan_mip_solve(const struct plan_model *m, const bool *allowed,
 		 * be rounded, and may round worse than a whole-stream incumbent
 		 * (the parts' plans): the better of the two is the answer.
 		 */
+		plan_cost = r->objective;
 		if (cb.incumbent != NULL && !m->x_integer && plan_solution_init(&rounded, m) == 0) {
 			plan_round_repair(m, allowed, r->x, &rounded);
+			plan_cost = rounded.cost;
 			if (!rounded.feasible || cb.incumbent->cost < rounded.cost - 1e-12) {
 				memcpy(r->x, cb.incumbent->x, m->n_options * sizeof *r->x);
 				memcpy(r->inst, cb.incumbent->inst, nn * sizeof *r->inst);
+				plan_cost = cb.incumbent->cost;
 			}
 		}
 	} else if (st == GLP_NOFEAS && cb.incumbent == NULL) {
@@ -992,20 +995,15 @@ plan_mip_solve(const struct plan_model *m, const bool *allowed,
 		/* Stopped before branch and cut took the incumbent: it is the answer. */
 		if (result_from(r, m, cb.incumbent, cb.bound) != 0)
 			rc = ladder_errf(err, LADDER_ENOMEM, "planner: out of memory");
+		plan_cost = cb.incumbent->cost;
 	} else {
 		r->status = 3;
 		r->bound = cb.bound;
 	}
 	/* The parts' bound holds for whole streams; it may lie above a continuous MIP's optimum. */
 	if (r->x != NULL && r->split_bound > r->bound) {
-		double cost = r->objective;
-
-		r->bound = r->split_bound;
-		if (rounded.feasible || cb.incumbent != NULL)
-			cost = rounded.feasible && (cb.incumbent == NULL || rounded.cost <= cb.incumbent->cost) ?
-			    rounded.cost : cb.incumbent->cost;
-		r->bound = fmin(r->bound, cost);
-		if (cost - r->bound <= gap * fabs(cost) + 1e-12)
+		r->bound = fmin(r->split_bound, plan_cost);
+		if (plan_cost - r->bound <= gap * fabs(plan_cost) + 1e-12)
 			r->status = 0;
 	}
 done:

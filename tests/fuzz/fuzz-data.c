@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "ladder.h"
+#include "fuzz-file.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -24,14 +25,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct ladder_err err = { 0 };
 		struct ladder_tensor t;
 		struct ladder_data_spec spec;
-		FILE *f;
 
-		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-		f = fopen(path, "wb");
-		if (f == NULL)
+		if (!fuzz_file(dir, names[i], data, size, path, sizeof path))
 			continue;
-		fwrite(data, 1, size, f);
-		fclose(f);
 		if (i == 3) {
 			ladder_data_spec_load(path, &spec, &err);
 		} else if (ladder_tensor_file_read(path, 1 << 24, &t, &err) == 0) {

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "ladder.h"
+#include "fuzz-file.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -19,15 +20,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ladder_plan_options opt = { 0 };
 	struct ladder_plan *plan = NULL;
 	struct ladder_err err = { 0 };
-	FILE *f;
 
 	if (mkdtemp(dir) == NULL)
 		return 0;
-	snprintf(path, sizeof path, "%s/topology.yaml", dir);
-	f = fopen(path, "wb");
-	if (f != NULL) {
-		fwrite(data, 1, size, f);
-		fclose(f);
+	if (fuzz_file(dir, "topology.yaml", data, size, path, sizeof path)) {
 		opt.topology_path = path;
 		opt.epoch = 1;
 		opt.time_limit_s = 1;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "ladder.h"
+#include "fuzz-file.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -23,14 +24,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct ladder_err err = { 0 };
 		struct ladder_hardware hw;
 		const char *in[1] = { path };
-		FILE *f;
 
-		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-		f = fopen(path, "wb");
-		if (f == NULL)
+		if (!fuzz_file(dir, names[i], data, size, path, sizeof path))
 			continue;
-		fwrite(data, 1, size, f);
-		fclose(f);
 		if (i < 2) {
 			ladder_hardware_find(path, &hw, &err);
 			snprintf(out, sizeof out, "%s@7w", path);

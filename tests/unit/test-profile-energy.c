@@ -127,29 +127,25 @@ TEST(rapl_psys_alone_and_still_counter)
 	CHECK(strstr(m.note, "did not change") != NULL);
 }
 
+/* The downstream driver's IIO device (Jetson, L4T). */
+#define INA_IIO "bus/i2c/drivers/ina3221x/6-0040/iio:device0"
+
 TEST(ina_iio_power_and_current_voltage)
 {
 	struct energy_meter m;
 	const char *source = NULL;
 	double j = 0;
-	const char *dev = "bus/i2c/drivers/ina3221x/6-0040/iio:device0";
-	char p[256];
 
 	fresh_root();
 	/* Channel 0 the board input, 1 the CPU: only the input rail counts. */
-	snprintf(p, sizeof p, "%s/rail_name_0", dev);
-	put(p, "VDD_IN\n");
-	snprintf(p, sizeof p, "%s/in_power0_input", dev);
-	put(p, "5000\n");
-	snprintf(p, sizeof p, "%s/rail_name_1", dev);
-	put(p, "VDD_CPU\n");
-	snprintf(p, sizeof p, "%s/in_power1_input", dev);
-	put(p, "2000\n");
+	put(INA_IIO "/rail_name_0", "VDD_IN\n");
+	put(INA_IIO "/in_power0_input", "5000\n");
+	put(INA_IIO "/rail_name_1", "VDD_CPU\n");
+	put(INA_IIO "/in_power1_input", "2000\n");
 	energy_begin_at(&m, 0);
 	CHECK_EQ_INT(m.kind, ENERGY_INA);
 	CHECK_EQ_INT(m.n, 1);
-	snprintf(p, sizeof p, "%s/in_power0_input", dev);
-	put(p, "7000\n");
+	put(INA_IIO "/in_power0_input", "7000\n");
 	energy_sample_at(&m, 1 * SEC);	/* (5 + 7) / 2 W for 1 s = 6 J */
 	CHECK(energy_end_at(&m, 3 * SEC, &j, &source));	/* + 7 W for 2 s */
 	CHECK_NEAR(j, 20, 1e-9);
@@ -157,14 +153,10 @@ TEST(ina_iio_power_and_current_voltage)
 
 	/* No power files: current (mA) × voltage (mV); no input rail: all rails add up. */
 	fresh_root();
-	snprintf(p, sizeof p, "%s/in_current0_input", dev);
-	put(p, "1000\n");
-	snprintf(p, sizeof p, "%s/in_voltage0_input", dev);
-	put(p, "5000\n");
-	snprintf(p, sizeof p, "%s/in_current1_input", dev);
-	put(p, "200\n");
-	snprintf(p, sizeof p, "%s/in_voltage1_input", dev);
-	put(p, "5000\n");
+	put(INA_IIO "/in_current0_input", "1000\n");
+	put(INA_IIO "/in_voltage0_input", "5000\n");
+	put(INA_IIO "/in_current1_input", "200\n");
+	put(INA_IIO "/in_voltage1_input", "5000\n");
 	energy_begin_at(&m, 0);
 	CHECK_EQ_INT(m.n, 2);
 	CHECK(energy_end_at(&m, 2 * SEC, &j, &source));	/* 6 W for 2 s */
